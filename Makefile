@@ -1,0 +1,25 @@
+# The few targets people type. `make demo` runs the command centre; `make test` runs every check.
+PY ?= 3.11
+UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
+
+.PHONY: setup demo test lint typecheck bench
+
+setup:
+	@command -v uv >/dev/null 2>&1 || python3 -m pip install --quiet uv
+	$(UV) sync --frozen --python $(PY)
+
+demo: setup
+	$(UV) run --frozen xunfang demo
+
+lint: setup
+	$(UV) run --frozen ruff check src tests
+	$(UV) run --frozen ruff format --check src tests
+
+typecheck: setup
+	$(UV) run --frozen mypy
+
+test: lint typecheck
+	$(UV) run --frozen pytest
+
+bench: setup
+	$(UV) run --frozen xunfang bench network --json

@@ -1,0 +1,69 @@
+"""The ``xunfang`` command line: one Typer app; each domain adds its own sub-commands.
+
+Every user error is a :class:`~xunfang.core.errors.XunfangError`; :func:`main` turns it into one
+line on stderr and the error's exit code, never a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from xunfang.core import geo
+from xunfang.core.cli_support import print_json
+from xunfang.core.errors import XunfangError
+
+# Negative longitudes ("-87.6,41.8") look like options to click; let them through as arguments.
+COORD_ARGS = {"ignore_unknown_options": True, "allow_interspersed_args": True}
+
+app = typer.Typer(
+    name="xunfang",
+    help="xunfang (巡防): smart patrol and prevention platform for police command centres.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+@app.command(context_settings=COORD_ARGS)
+def coords(
+    point: Annotated[str, typer.Argument(help="LON,LAT")],
+    src: Annotated[str, typer.Option("--from", help="wgs84 | gcj02 | cgcs2000")] = "wgs84",
+    dst: Annotated[str, typer.Option("--to", help="wgs84 | gcj02 | cgcs2000")] = "gcj02",
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Convert a coordinate between WGS84, GCJ-02 and CGCS2000."""
+    lon, lat = geo.parse_lonlat(point, name="LON,LAT")
+    out_lon, out_lat = geo.convert(lon, lat, src, dst)
+    result = {"lon": round(float(out_lon), 8), "lat": round(float(out_lat), 8)}
+    if as_json:
+        print_json(result)
+    else:
+        typer.echo(f"{result['lon']},{result['lat']}")
+
+
+@app.callback()
+def _root() -> None:
+    """xunfang (巡防): smart patrol and prevention platform for police command centres."""
+
+
+def _register() -> None:
+    """Attach the domain sub-commands (imported here so `xunfang --help` stays one place)."""
+
+
+_register()
+
+
+def main() -> None:
+    """Entry point: run the app, turning xunfang errors into one clear line and an exit code."""
+    try:
+        app()
+    except XunfangError as exc:
+        sys.stderr.write(f"xunfang: error: {exc.message}\n")
+        sys.exit(exc.exit_code)
+
+
+if __name__ == "__main__":
+    main()

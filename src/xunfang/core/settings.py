@@ -1,0 +1,84 @@
+"""One typed Settings object for the whole application.
+
+Values come from environment variables with the prefix ``XUNFANG_`` (``XUNFANG_DATABASE_URL``,
+``XUNFANG_DATA_DIR``, ...) or an optional TOML file named by ``XUNFANG_CONFIG``. Nothing else in
+the code reads the environment. Unsafe values (a default secret outside development) are refused
+at start, not discovered later.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import platformdirs
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
+
+DEV_SECRET = "xunfang-development-secret-do-not-use-in-production"
+
+
+def _default_data_dir() -> Path:
+    """``../shared/data`` next to the project checkout, or next to the working directory."""
+    here = Path(__file__).resolve()
+    for parent in [Path.cwd(), *here.parents]:
+        candidate = parent.parent / "shared" / "data"
+        if candidate.is_dir():
+            return candidate
+    return Path.cwd().parent / "shared" / "data"
+
+
+class Settings(BaseSettings):
+    """Application settings; see docs/architecture.md for what each one drives."""
+
+    model_config = SettingsConfigDict(env_prefix="XUNFANG_", extra="ignore")
+
+    env: Literal["development", "test", "production"] = "development"
+    data_dir: Path = Field(default_factory=_default_data_dir)
+    cache_dir: Path = Field(default_factory=lambda: Path(platformdirs.user_cache_dir("xunfang")))
+    state_dir: Path = Field(default_factory=lambda: Path(platformdirs.user_data_dir("xunfang")))
+    database_url: str = ""
+    secret_key: str = DEV_SECRET
+    token_minutes: int = Field(default=480, ge=1, le=24 * 60)
+    stale_position_s: float = Field(default=120.0, gt=0)
+    coverage_thresholds_s: tuple[float, ...] = (60.0, 180.0, 300.0)
+    max_body_bytes: int = Field(default=1 << 20, gt=0)
+    default_lang: Literal["zh", "en"] = "zh"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        config = os.environ.get("XUNFANG_CONFIG")
+        if config:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(config)))
+        return tuple(sources)
+
+    @model_validator(mode="after")
+    def _refuse_unsafe(self) -> Settings:
+        if self.env == "production" and self.secret_key == DEV_SECRET:
+            raise ValueError("XUNFANG_SECRET_KEY must be set to a private value when XUNFANG_ENV=production")
+        if list(self.coverage_thresholds_s) != sorted(self.coverage_thresholds_s):
+            raise ValueError("XUNFANG_COVERAGE_THRESHOLDS_S must be increasing, e.g. [60, 180, 300]")
+        return self
+
+    @property
+    def effective_database_url(self) -> str:
+        """The configured database, or a SQLite file in the user's data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.state_dir / 'xunfang.db'}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (tests call ``get_settings.cache_clear()`` after changing env)."""
+    return Settings()
