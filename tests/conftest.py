@@ -35,4 +35,6 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if IN_CI and skipped and exitstatus == 0:
         session.exitstatus = 1
         if reporter:
-            reporter.write_line(f"FAILED: {skipped} test(s) skipped in CI; every test must run here.", red=True)
+            reporter.write_line(
+                f"FAILED: {skipped} test(s) skipped in CI; every test must run here.", red=True
+            )

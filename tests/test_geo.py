@@ -69,7 +69,9 @@ def test_parse_crs_refuses_unknown() -> None:
 
 
 def test_cli_coords_json() -> None:
-    result = CliRunner().invoke(app, ["coords", "116.4554974,39.9025625", "--from", "wgs84", "--to", "gcj02", "--json"])
+    result = CliRunner().invoke(
+        app, ["coords", "116.4554974,39.9025625", "--from", "wgs84", "--to", "gcj02", "--json"]
+    )
     assert result.exit_code == 0, result.output
     out = json.loads(result.stdout)
     assert set(out) == {"lon", "lat"}

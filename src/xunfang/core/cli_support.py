@@ -34,7 +34,9 @@ def _finite(obj: Any) -> Any:
 
 
 def dumps(obj: Any, *, indent: int | None = 2) -> str:
-    return json.dumps(_finite(json.loads(json.dumps(obj, default=_default))), ensure_ascii=False, indent=indent)
+    return json.dumps(
+        _finite(json.loads(json.dumps(obj, default=_default))), ensure_ascii=False, indent=indent
+    )
 
 
 def print_json(obj: Any) -> None:

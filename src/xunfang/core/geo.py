@@ -73,7 +73,10 @@ def gcj02_to_wgs84(
         flon, flat = wgs84_to_gcj02(glon, glat)
         elon, elat = flon - target_lon, flat - target_lat
         glon, glat = glon - elon, glat - elat
-        if float(np.max(np.abs(elon), initial=0.0)) < tol_deg and float(np.max(np.abs(elat), initial=0.0)) < tol_deg:
+        if (
+            float(np.max(np.abs(elon), initial=0.0)) < tol_deg
+            and float(np.max(np.abs(elat), initial=0.0)) < tol_deg
+        ):
             break
     return glon, glat
 
@@ -112,7 +115,9 @@ def parse_lonlat(text: str, *, name: str = "point") -> tuple[float, float]:
 def check_lonlat(lon: float, lat: float, *, name: str = "point") -> None:
     """Refuse NaN, infinities and out-of-range coordinates with a message naming the field."""
     if not (math.isfinite(lon) and math.isfinite(lat)):
-        raise InvalidInput(f"{name}: coordinates must be finite numbers, got lon={lon}, lat={lat}", field=name)
+        raise InvalidInput(
+            f"{name}: coordinates must be finite numbers, got lon={lon}, lat={lat}", field=name
+        )
     if not -180.0 <= lon <= 180.0:
         raise InvalidInput(f"{name}: longitude {lon} is outside [-180, 180]", field=name)
     if not -90.0 <= lat <= 90.0:

@@ -162,6 +162,7 @@ class RoadGraph:
 
 def _zorder(x: F64, y: F64) -> I64:
     """Morton (Z-order) key of points quantised to a 2^16 grid over their bounding box."""
+
     def spread(v: NDArray[np.uint64]) -> NDArray[np.uint64]:
         v = (v | (v << np.uint64(8))) & np.uint64(0x00FF00FF)
         v = (v | (v << np.uint64(4))) & np.uint64(0x0F0F0F0F)
@@ -170,7 +171,7 @@ def _zorder(x: F64, y: F64) -> I64:
 
     def quant(a: F64) -> NDArray[np.uint64]:
         span = float(a.max() - a.min()) or 1.0
-        return ((a - a.min()) / span * 65535.0).astype(np.uint64)
+        return np.asarray((a - a.min()) / span * 65535.0).astype(np.uint64)
 
     return (spread(quant(x)) | (spread(quant(y)) << np.uint64(1))).astype(np.int64)
 

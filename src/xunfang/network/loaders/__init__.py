@@ -1,0 +1,1 @@
+"""Loaders: each reads one format a bureau has and returns a :class:`RoadGraph`."""
