@@ -30,6 +30,13 @@ def _read(path: Path, required: tuple[str, ...]) -> pd.DataFrame:
     return frame
 
 
+def _numeric(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """A numeric column as float64 (NaN where empty or missing: the builder fills it in)."""
+    if column not in frame:
+        return np.full(len(frame), np.nan)
+    return np.asarray(pd.to_numeric(frame[column], errors="coerce"), dtype=np.float64)
+
+
 def load_gmns(folder: Path, *, name: str | None = None) -> RoadGraph:
     """Read a GMNS folder. Links are directed as given (GMNS lists each direction as its own link)."""
     nodes = _read(folder / "node.csv", NODE_COLS)
@@ -51,8 +58,8 @@ def load_gmns(folder: Path, *, name: str | None = None) -> RoadGraph:
     )
     kind = links["facility_type"] if "facility_type" in links else pd.Series([""] * len(links))
     road_class = np.array([RoadClass.from_highway(k) for k in kind], dtype=np.int8)
-    speed = pd.to_numeric(links.get("free_speed"), errors="coerce")
-    length = pd.to_numeric(links.get("length"), errors="coerce")
+    speed = _numeric(links, "free_speed")
+    length = _numeric(links, "length")
     geometry = None
     if "geometry" in links:
         geoms = shapely.from_wkt(links["geometry"].fillna("").to_numpy(str), on_invalid="ignore")
@@ -71,8 +78,8 @@ def load_gmns(folder: Path, *, name: str | None = None) -> RoadGraph:
         v=v.astype(np.int64),
         oneway=directed.astype(bool),
         road_class=road_class,
-        speed_kmh=None if speed is None else speed.to_numpy(np.float32),
-        length_m=None if length is None else length.to_numpy(np.float64),
+        speed_kmh=speed.astype(np.float32),
+        length_m=length,
         edge_name=names,
         geometry=geometry,
         meta={"source": str(folder), "format": "gmns"},
