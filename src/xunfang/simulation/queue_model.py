@@ -8,7 +8,9 @@ service times, so their statistics must agree exactly; only the speed differs.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Generator
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -85,14 +87,14 @@ def run_simpy(
     total_wait = [0.0]
     max_queue = [0]
 
-    def call(i: int):  # type: ignore[no-untyped-def]
+    def call(i: int) -> Generator[Any, Any, None]:
         with pool.request() as req:
             max_queue[0] = max(max_queue[0], len(pool.queue))
             yield req
             total_wait[0] += env.now - arrive[i]
             yield env.timeout(service[i])
 
-    def source():  # type: ignore[no-untyped-def]
+    def source() -> Generator[Any, Any, None]:
         for i in range(n_calls):
             yield env.timeout(arrive[i] - env.now)
             env.process(call(i))
