@@ -311,3 +311,11 @@ def test_corrupt_cache_entry_is_rebuilt(tmp_path: Path, cache_dir: Path) -> None
     changed = io.load_network(tmp_path / "edges.csv")
     assert changed.meta["cache"] == "miss" and changed.edge_length_m.max() > first.edge_length_m.max()
     assert json.loads(json.dumps(changed.meta))  # meta stays JSON-serialisable
+
+
+def test_gmns_speed_prefers_the_osm_tag_with_its_unit(data_dir: Path) -> None:
+    # Tempe's link.csv has free_speed=35 next to free_speed_raw="35 mph": 35 mph is 56 km/h
+    g = load_gmns(data_dir / "tempe/asu_gmns_auto")
+    speeds = g.edge_speed_kmh[np.isfinite(g.edge_speed_kmh)].astype(np.float64)
+    assert np.isclose(speeds, 35 * 1.609344, atol=0.01).any()
+    assert not np.isclose(speeds, 35.0).any()

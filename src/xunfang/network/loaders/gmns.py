@@ -78,11 +78,16 @@ def load_gmns(folder: Path, *, name: str | None = None) -> RoadGraph:
 
 
 def _free_speed(links: pd.DataFrame) -> np.ndarray:
-    """``free_speed`` (km/h in GMNS); where it is empty, the raw OSM ``free_speed_raw`` tag."""
+    """Free speed in km/h: the OSM ``maxspeed`` tag kept in ``free_speed_raw`` where it parses,
+    else ``free_speed``.
+
+    The raw tag comes first because some osm2gmns versions copy "35 mph" into ``free_speed`` as
+    35 (the Tempe network does: 35 mph roads at 35 km/h), while the tag carries its unit.
+    """
     speed = numeric(links, "free_speed").astype(np.float32)
     if "free_speed_raw" in links:
         raw = maxspeeds(links["free_speed_raw"])
-        speed = np.where(np.isfinite(speed) & (speed > 0), speed, raw).astype(np.float32)
+        speed = np.where(np.isfinite(raw), raw, speed).astype(np.float32)
     return speed
 
 
