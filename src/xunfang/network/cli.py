@@ -81,6 +81,7 @@ def network_summary(graph: RoadGraph) -> dict[str, Any]:
         "input": {
             "nodes": nodes_in,
             "edges": edges_in,
+            "roads": int(meta.get("roads_in", first.size)),
             "km": round(float(meta.get("km_in", km + km_dropped)), 3),
         },
         "km_by_class": {

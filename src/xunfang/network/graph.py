@@ -313,6 +313,7 @@ def build_graph(
         nodes_in=int(n0),
         nodes_dropped=int(n0 - n),
         edges_in=int(all_u.size),
+        roads_in=int(seg_len.size),
         edges_dropped=int((~keep_edge).sum()),
         km_in=round(float(seg_len.sum() / 1000.0), 3),
         km_dropped=round(float(seg_len[~seg_kept].sum() / 1000.0), 3),
