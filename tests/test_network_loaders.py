@@ -319,3 +319,10 @@ def test_gmns_speed_prefers_the_osm_tag_with_its_unit(data_dir: Path) -> None:
     speeds = g.edge_speed_kmh[np.isfinite(g.edge_speed_kmh)].astype(np.float64)
     assert np.isclose(speeds, 35 * 1.609344, atol=0.01).any()
     assert not np.isclose(speeds, 35.0).any()
+
+
+def test_paired_gmns_links_are_two_way(data_dir: Path) -> None:
+    g = load_gmns(data_dir / "tempe/asu_gmns_auto")
+    roads, counts = np.unique(g.edge_segment, return_counts=True)
+    paired = np.isin(g.edge_segment, roads[counts == 2])
+    assert paired.any() and not g.edge_oneway[paired].any() and g.edge_oneway[~paired].all()

@@ -26,7 +26,7 @@ from xunfang.core.settings import get_settings
 from xunfang.network.graph import RoadGraph
 
 # Bump when any loader or build_graph changes what it produces for the same input.
-LOADER_VERSION = 5
+LOADER_VERSION = 6
 _ARRAY_FIELDS = tuple(f.name for f in fields(RoadGraph) if f.name not in ("name", "crs", "meta"))
 
 

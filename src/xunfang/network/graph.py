@@ -332,7 +332,9 @@ def build_graph(
         edge_length_m=cat["length"][order],
         edge_class=cat["cls"][order],
         edge_speed_kmh=cat["speed"][order],
-        edge_oneway=cat["oneway"][order],
+        # a road given as two opposite one-way edges (GMNS pairs) is two-way: one-way only when
+        # no other kept edge belongs to the same road
+        edge_oneway=cat["oneway"][order] & (np.bincount(seg)[seg] == 1),
         edge_segment=seg.astype(np.int32),
         edge_name=cat["name"][order],
         geom_ptr=gp,
