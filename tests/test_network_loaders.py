@@ -326,3 +326,31 @@ def test_paired_gmns_links_are_two_way(data_dir: Path) -> None:
     roads, counts = np.unique(g.edge_segment, return_counts=True)
     paired = np.isin(g.edge_segment, roads[counts == 2])
     assert paired.any() and not g.edge_oneway[paired].any() and g.edge_oneway[~paired].all()
+
+
+def test_geopackage_picks_the_line_layer(tmp_path: Path) -> None:
+    path = tmp_path / "city.gpkg"
+    points = shapely.to_wkb(np.array([shapely.Point(116.40, 39.90)]))
+    pyogrio.raw.write(
+        str(path), points, [], [], layer="posts", driver="GPKG", geometry_type="Point", crs="EPSG:4326"
+    )
+    lines = shapely.to_wkb(
+        np.array([shapely.LineString([(500_000, 4_400_000), (500_100, 4_400_000), (500_100, 4_400_100)])])
+    )
+    pyogrio.raw.write(
+        str(path),
+        lines,
+        [],
+        [],
+        layer="roads",
+        driver="GPKG",
+        geometry_type="LineString",
+        crs="EPSG:32650",
+        append=True,
+    )
+    g = io.load_network(path, use_cache=False)
+    assert g.meta["source_crs"] == "EPSG:32650" and g.n_edges == 2
+    assert g.total_length_km == pytest.approx(0.2, rel=1e-3)
+    assert load_lines(path, layer="roads").n_edges == 2
+    with pytest.raises(CorruptData, match="not a readable line layer"):
+        load_lines(path, layer="nope")
