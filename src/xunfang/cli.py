@@ -51,6 +51,9 @@ def _root() -> None:
 
 def _register() -> None:
     """Attach the domain sub-commands (imported here so `xunfang --help` stays one place)."""
+    from xunfang.analysis import cli as analysis_cli
+
+    app.add_typer(analysis_cli.app, name="analyze")
 
 
 _register()

@@ -107,6 +107,8 @@ class Events:
     day: I64
     cell: I64
     hour: NDArray[np.float64]
+    x: F64
+    y: F64
     segment: I64 | None = None
 
     @classmethod
@@ -115,13 +117,21 @@ class Events:
         t = pd.to_datetime(history["time"]).to_numpy()
         day = ((t - np.datetime64(day0.normalize())) // np.timedelta64(1, "D")).astype(np.int64)
         hour = (t - t.astype("datetime64[D]")) / np.timedelta64(1, "h")
-        cell = grid.cell_of(history["lon"].to_numpy(np.float64), history["lat"].to_numpy(np.float64))
+        lon, lat = history["lon"].to_numpy(np.float64), history["lat"].to_numpy(np.float64)
+        cell = grid.cell_of(lon, lat)
+        x, y = grid.proj.to_xy(lon, lat)
         keep = cell >= 0
-        order = np.argsort(day[keep], kind="stable")
-        return (
-            cls(grid, day0.normalize(), day[keep][order], cell[keep][order], hour[keep][order].astype(float)),
-            int((~keep).sum()),
+        o = np.argsort(day[keep], kind="stable")
+        ev = cls(
+            grid,
+            day0.normalize(),
+            day[keep][o],
+            cell[keep][o],
+            np.asarray(hour[keep][o], dtype=np.float64),
+            x[keep][o],
+            y[keep][o],
         )
+        return ev, int((~keep).sum())
 
     @property
     def size(self) -> int:
@@ -131,7 +141,9 @@ class Events:
         """Only events strictly before day ``t`` (what a forecaster standing at ``t`` may see)."""
         k = int(np.searchsorted(self.day, t, side="left"))
         seg = None if self.segment is None else self.segment[:k]
-        return Events(self.grid, self.day0, self.day[:k], self.cell[:k], self.hour[:k], seg)
+        return Events(
+            self.grid, self.day0, self.day[:k], self.cell[:k], self.hour[:k], self.x[:k], self.y[:k], seg
+        )
 
     def between(self, lo: int, hi: int) -> tuple[int, int]:
         return int(np.searchsorted(self.day, lo)), int(np.searchsorted(self.day, hi))
@@ -143,7 +155,7 @@ class Events:
         return np.bincount(self.cell[a:b], weights=w, minlength=self.grid.n_cells).astype(np.float64)
 
     def with_segments(self, segment: I64) -> Events:
-        return Events(self.grid, self.day0, self.day, self.cell, self.hour, segment)
+        return Events(self.grid, self.day0, self.day, self.cell, self.hour, self.x, self.y, segment)
 
     def describe(self) -> dict[str, Any]:
         return {"events": self.size, "cells": int(self.grid.mask.sum()), "cell_m": self.grid.cell}

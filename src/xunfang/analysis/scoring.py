@@ -78,9 +78,10 @@ class Scorer:
         self.windows = 0
         self.weekly: list[float] = []
 
-    def add(self, score: F64, actual: F64, *, intensity: bool) -> None:
+    def add(self, score: F64, actual: F64, *, intensity: bool, total: float | None = None) -> None:
+        """Score one window; ``total`` counts incidents that no unit could hold (off-network)."""
         self.windows += 1
-        n = float(actual.sum())
+        n = float(actual.sum()) if total is None else total
         self.events += n
         for i, s in enumerate(self.shares):
             h, a = flagged_hits(score, self.size, actual, s)

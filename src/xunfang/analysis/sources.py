@@ -49,6 +49,7 @@ class Preset:
     cmap: ColumnMap
     districts: tuple[str, str] | None = None  # (file, name field)
     description: str = ""
+    network: str | None = None  # GMNS folder for street-segment forecasts
 
 
 PRESETS: dict[str, Preset] = {
@@ -65,6 +66,7 @@ PRESETS: dict[str, Preset] = {
         ),
         ("chicago/chicago_police_districts.kml", "Name"),
         "Chicago PD aggravated assaults 2010-2019",
+        "chicago/osm_arterial_network_gmns",
     ),
     "portland-cfs": Preset(
         "portland/cfs_*.zip",
