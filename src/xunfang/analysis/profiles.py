@@ -30,7 +30,7 @@ def hour_weekday(history: pd.DataFrame) -> np.ndarray:
     """7 × 24 counts (Monday first, local hour)."""
     t = pd.to_datetime(history["time"])
     mat = np.zeros((7, 24), dtype=np.int64)
-    np.add.at(mat, (t.dt.weekday.to_numpy(), t.dt.hour.to_numpy()), 1)
+    np.add.at(mat, (t.dt.day_of_week.to_numpy(), t.dt.hour.to_numpy()), 1)
     return mat
 
 

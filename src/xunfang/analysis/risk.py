@@ -68,8 +68,8 @@ def classify(density: np.ndarray, th: Thresholds) -> list[RiskClass]:
     if th.mode == "quantile":
         order = np.argsort(np.argsort(-density, kind="stable"), kind="stable")
         share = (order + 1) / max(density.size, 1)
-        red = share <= 1 - th.red
-        yellow = ~red & (share <= 1 - th.yellow)
+        red = share <= 1 - th.red + 1e-9
+        yellow = ~red & (share <= 1 - th.yellow + 1e-9)
     else:
         red = density >= th.red
         yellow = ~red & (density >= th.yellow)
