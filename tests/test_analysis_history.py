@@ -93,3 +93,20 @@ def test_real_presets_import(name: str, data_dir: Path) -> None:
     assert history["lon"].between(-180, 180).all()
     assert history["time"].is_monotonic_increasing
     assert districts is not None and (history["district"] != "").mean() > 0.95
+
+
+def test_unparsable_time_column_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "x.csv"
+    path.write_text("time,lon,lat,category\nyesterday,-87.6,41.8,a\nlater,-87.6,41.8,a\n")
+    with pytest.raises(InvalidInput, match=r"column 'time'.*'yesterday'"):
+        load_incidents(str(path))
+
+
+def test_non_numeric_coordinates_and_bad_tz_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "x.csv"
+    path.write_text("time,lon,lat,category\n2020-01-01,west,north,a\n")
+    with pytest.raises(InvalidInput, match="column 'lon'"):
+        load_incidents(str(path))
+    path.write_text("time,lon,lat,category\n2020-01-01,-87.6,41.8,a\n")
+    with pytest.raises(InvalidInput, match="time zone"):
+        load_incidents(str(path), mapping={"tz": "Mars/Olympus"})

@@ -101,6 +101,7 @@ class SEPP(Forecaster):
         mu = smooth(flat, grid, bg_kernel)[mask_idx] * (1 - theta) / span
         ll = -np.inf
         for _ in range(self.iterations):
+            prev = ll
             A = lfilter([0.0, r], [1.0, -r], Y, axis=0)
             B = lfilter([0.0, r], [1.0, -r], A + Y, axis=0)
             scale = theta * (1 - r) / r
@@ -109,6 +110,8 @@ class SEPP(Forecaster):
             p_trig = n * trig / lam
             lag_sum = float(np.sum(n / lam * scale * B[days, cells]))
             ll = float(np.sum(n * np.log(lam)) - span * mu.sum() - theta * N)
+            if abs(ll - prev) < 1e-6 * abs(ll):
+                break
             theta = min(float(p_trig.sum() / N), 0.95)
             mean_lag = lag_sum / max(float(p_trig.sum()), 1e-12)
             r = float(np.clip(1.0 - 1.0 / max(mean_lag, 1.0001), 0.01, 0.999))
