@@ -50,9 +50,8 @@ def plot(result: dict[str, Any], path: Path) -> None:
     cfg = result.get("config", {})
     ax.set_xlabel("share of area / street length flagged (%)")
     ax.set_ylabel("hit rate (share of next-window incidents)")
-    ax.set_title(
-        f"{cfg.get('source', '')} test {cfg.get('test', '')} horizon {cfg.get('horizon_days', '')} d"
-    )
+    test = " to ".join(cfg.get("test", []))
+    ax.set_title(f"{cfg.get('source', '')}: test {test}, horizon {cfg.get('horizon_days', '')} d")
     ax.grid(alpha=0.3)
     ax.legend()
     fig.tight_layout()
