@@ -56,6 +56,10 @@ def _register() -> None:
     app.add_typer(network_cli.app, name="network")
     app.command(context_settings=COORD_ARGS)(network_cli.route)
 
+    from xunfang.analysis import cli as analysis_cli
+
+    app.add_typer(analysis_cli.app, name="analyze")
+
 
 _register()
 
