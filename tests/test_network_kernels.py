@@ -43,8 +43,8 @@ def _random_graph(seed: int, n: int, m: int) -> RoadGraph:
 def _nx(g: RoadGraph, w: np.ndarray, reverse: bool = False) -> nx.DiGraph:
     d = nx.DiGraph()
     d.add_nodes_from(range(g.n_nodes))
-    for a, b, x in zip(g.edge_u.tolist(), g.edge_v.tolist(), w.tolist(), strict=True):
-        a, b = (b, a) if reverse else (a, b)
+    tails, heads = (g.edge_v, g.edge_u) if reverse else (g.edge_u, g.edge_v)
+    for a, b, x in zip(tails.tolist(), heads.tolist(), w.tolist(), strict=True):
         if not d.has_edge(a, b) or d[a][b]["weight"] > x:
             d.add_edge(a, b, weight=x)
     return d
