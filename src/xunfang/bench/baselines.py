@@ -60,6 +60,10 @@ def scipy_rank(rev: csr_matrix, target: int, limit: float = np.inf) -> F64:
     return np.asarray(dijkstra(rev, indices=target, limit=limit), dtype=np.float64)
 
 
+def scipy_matrix(fwd: csr_matrix, src: I64, dst: I64) -> F64:
+    return np.asarray(dijkstra(fwd, indices=src)[:, dst], dtype=np.float64)
+
+
 def scipy_coverage(aug: csr_matrix, cutoff: float) -> F64:
     n = aug.shape[0] - 1
     return np.asarray(dijkstra(aug, indices=n, limit=cutoff)[:n], dtype=np.float64)

@@ -8,7 +8,9 @@ import typer
 
 from xunfang.core.cli_support import print_json
 
-app = typer.Typer(help="Benchmarks (one JSON object each; keys explained in docs/benchmarks.md).", no_args_is_help=True)
+app = typer.Typer(
+    help="Benchmarks (one JSON object each; keys explained in docs/benchmarks.md).", no_args_is_help=True
+)
 
 
 @app.command("network")

@@ -46,9 +46,16 @@ class Coverage:
     fraction: dict[float, float]
 
 
-def _segments(seg: NDArray[np.int32], length: F64) -> tuple[NDArray[np.int32], NDArray[np.int32], F64]:
-    """First and second edge of each road segment (-1 when one-way) and the segment lengths."""
-    n_seg = int(seg.max()) + 1
+def _segments(
+    graph_seg: NDArray[np.int32], length: F64
+) -> tuple[NDArray[np.int32], NDArray[np.int32], NDArray[np.int32], F64]:
+    """Segment ids renumbered in edge order (so that a pass over the edges walks the segment
+    arrays nearly in order), first and second edge of each segment (-1 when one-way), lengths."""
+    _, first_edge, inverse = np.unique(graph_seg, return_index=True, return_inverse=True)
+    rank = np.empty(first_edge.size, dtype=np.int32)
+    rank[np.argsort(first_edge, kind="stable")] = np.arange(first_edge.size, dtype=np.int32)
+    seg = np.ascontiguousarray(rank[inverse], dtype=np.int32)
+    n_seg = int(first_edge.size)
     order = np.argsort(seg, kind="stable")
     first = np.full(n_seg, -1, dtype=np.int32)
     second = np.full(n_seg, -1, dtype=np.int32)
@@ -59,7 +66,7 @@ def _segments(seg: NDArray[np.int32], length: F64) -> tuple[NDArray[np.int32], N
     second[s_sorted[~is_first]] = order[~is_first]
     seg_len = np.zeros(n_seg)
     seg_len[seg] = length
-    return first, second, seg_len
+    return seg, first, second, seg_len
 
 
 class CoverageState:
@@ -77,15 +84,13 @@ class CoverageState:
         self.dist = np.full(n, np.inf)
         self.owner = np.full(n, -1, dtype=np.int32)
         self.tier = np.full(g.n_edges, -1, dtype=np.int8)
-        self.seg = np.ascontiguousarray(g.edge_segment, dtype=np.int32)
-        self.seg_e0, self.seg_e1, self.seg_len = _segments(self.seg, g.edge_length_m)
+        self.seg, self.seg_e0, self.seg_e1, self.seg_len = _segments(g.edge_segment, g.edge_length_m)
         self.total_len = float(self.seg_len.sum())
-        self.seg_sum = np.zeros((th.size, self.seg_len.size))
+        self.seg_sum = np.zeros((self.seg_len.size, th.size))
         self.covered = np.zeros(th.size)
         self._qflag = np.zeros(n, dtype=np.int8)
-        self._nxt = np.full(n, -1, dtype=np.int32)
-        self._prv = np.full(n, -1, dtype=np.int32)
-        self._slot = np.zeros(n, dtype=np.int64)
+        self._ent_node = np.zeros(g.n_edges + n + 2, dtype=np.int32)
+        self._ent_next = np.zeros(g.n_edges + n + 2, dtype=np.int32)
         self._head = np.full(router.n_buckets, -1, dtype=np.int32)
         self._chg = np.zeros(n, dtype=np.int8)
         self._chg_list = np.zeros(n, dtype=np.int32)
@@ -114,14 +119,29 @@ class CoverageState:
     # -- array level -------------------------------------------------------------------------
     def _search(self, nodes: I64, d: F64, own: NDArray[np.int32], track: bool) -> None:
         r = self.router
-        order = np.lexsort((own, d))
-        kernels.multi_source(
-            r.fwd.indptr, r.fwd.adj, r.fwd.w, r.delta, r.n_buckets, self.cutoff,
-            np.ascontiguousarray(nodes[order], dtype=np.int64), np.ascontiguousarray(d[order]),
-            np.ascontiguousarray(own[order], dtype=np.int32),
-            self.dist, self.owner, self._qflag, self._nxt, self._prv, self._slot, self._head,
-            track, self._chg, self._chg_list, self._n_chg,
-        )  # fmt: skip
+        while True:
+            order = np.lexsort((own, d))
+            nodes, d, own = nodes[order], d[order], own[order]
+            rc = kernels.multi_source(
+                r.fwd.indptr, r.fwd.adj, r.fwd.w, r.delta, r.n_buckets, self.cutoff,
+                np.ascontiguousarray(nodes, dtype=np.int64), np.ascontiguousarray(d),
+                np.ascontiguousarray(own, dtype=np.int32),
+                self.dist, self.owner, self._qflag, self._head, self._ent_node, self._ent_next,
+                track, self._chg, self._chg_list, self._n_chg,
+            )  # fmt: skip
+            if rc == 0:
+                return
+            # The entry pool ran out (only possible with re-scans): grow it and resume from the
+            # nodes still waiting plus the seeds not yet injected.
+            self._ent_node = np.zeros(2 * self._ent_node.size, dtype=np.int32)
+            self._ent_next = np.zeros(2 * self._ent_next.size, dtype=np.int32)
+            waiting = np.flatnonzero(self._qflag)
+            rest = -1 - rc
+            nodes = np.concatenate([waiting, nodes[rest:]])
+            d = np.concatenate([self.dist[waiting], d[rest:]])
+            own = np.concatenate([self.owner[waiting], own[rest:]])
+            self.dist[waiting] = np.inf
+            self._qflag[waiting] = 0
 
     def full_nodes(self, unit_node: I64, unit_off_s: F64) -> Coverage:
         """Recompute everything for units at ``unit_node`` with start-up legs ``unit_off_s``."""

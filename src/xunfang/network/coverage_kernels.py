@@ -125,27 +125,32 @@ def _edge_part(start, we, t):  # type: ignore[no-untyped-def]
 
 @njit(cache=True)
 def edge_stats_full(edge_u, w, seg, seg_len, th, node_s, tier, seg_sum, covered):  # type: ignore[no-untyped-def]  # noqa: PLR0917
-    """Tier of every edge, partial-coverage sums per road segment and covered metres per threshold."""
+    """Tier of every edge, partial-coverage sums per road segment and covered metres per threshold.
+
+    ``seg_sum`` is laid out (segment, threshold) so that one edge touches one cache line.
+    """
     n_t = th.size
+    top = th[n_t - 1]
     seg_sum[:, :] = 0.0
     for e in range(edge_u.size):
         start = node_s[edge_u[e]]
-        reach = start + w[e]
+        if start >= top:
+            tier[e] = -1
+            continue
+        we = w[e]
+        reach = start + we
         tr = -1
+        s = seg[e]
         for t in range(n_t - 1, -1, -1):
             if reach <= th[t]:
                 tr = t
+            seg_sum[s, t] += _edge_part(start, we, th[t])
         tier[e] = tr
-        if start < th[n_t - 1]:
-            s = seg[e]
-            for t in range(n_t):
-                seg_sum[t, s] += _edge_part(start, w[e], th[t])
-    for t in range(n_t):
-        acc = 0.0
-        for s in range(seg_len.size):
-            c = seg_sum[t, s]
-            acc += (1.0 if c > 1.0 else c) * seg_len[s]
-        covered[t] = acc
+    covered[:] = 0.0
+    for s in range(seg_len.size):
+        for t in range(n_t):
+            c = seg_sum[s, t]
+            covered[t] += (1.0 if c > 1.0 else c) * seg_len[s]
 
 
 @njit(cache=True)
@@ -175,12 +180,12 @@ def edge_stats_update(  # type: ignore[no-untyped-def]  # noqa: PLR0917
         s = slist[i]
         smark[s] = 0
         for t in range(n_t):
-            old = seg_sum[t, s]
+            old = seg_sum[s, t]
             acc = 0.0
             e = seg_e0[s]
             acc += _edge_part(node_s[edge_u[e]], w[e], th[t])
             e = seg_e1[s]
             if e >= 0:
                 acc += _edge_part(node_s[edge_u[e]], w[e], th[t])
-            seg_sum[t, s] = acc
+            seg_sum[s, t] = acc
             covered[t] += ((1.0 if acc > 1.0 else acc) - (1.0 if old > 1.0 else old)) * seg_len[s]

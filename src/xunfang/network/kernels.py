@@ -1,8 +1,9 @@
 """Compiled shortest-path kernels over the CSR arrays of a :class:`~xunfang.network.graph.RoadGraph`.
 
 Every search uses the same priority queue: a circular array of buckets of width ``delta`` seconds
-holding doubly linked lists of nodes (a Dial/Δ-stepping queue). A node is filed under bucket
-``floor(label / delta)``; the buckets are drained in order and, inside one bucket, a node whose
+holding singly linked lists of entries drawn from a preallocated pool (a Dial/Δ-stepping queue).
+A node is filed under bucket ``floor(label / delta)``; an improved node is filed again and its old
+entry skipped when met. The buckets are drained in order and, inside one bucket, a node whose
 label improves again is simply re-filed (possibly into the bucket being drained) and scanned once
 more. When ``delta`` is at most the smallest edge weight no node is ever scanned twice (Dial's
 algorithm); a larger ``delta`` trades a few re-scans for fewer empty buckets. Either way, once a
@@ -26,27 +27,13 @@ INF = np.inf
 
 
 @njit(cache=True, inline="always")
-def _q_push(v, d, delta, nb, head, nxt, prv, slot):  # type: ignore[no-untyped-def]  # noqa: PLR0917
+def _q_push(v, d, delta, nb, head, ent_node, ent_next, n_ent):  # type: ignore[no-untyped-def]  # noqa: PLR0917
+    """File node v under the bucket of label d; returns the new number of pool entries."""
     b = np.int64(d / delta) % nb
-    h = head[b]
-    nxt[v] = h
-    prv[v] = -1
-    if h >= 0:
-        prv[h] = v
-    head[b] = v
-    slot[v] = b
-
-
-@njit(cache=True, inline="always")
-def _q_remove(v, head, nxt, prv, slot):  # type: ignore[no-untyped-def]
-    p = prv[v]
-    q = nxt[v]
-    if p >= 0:
-        nxt[p] = q
-    else:
-        head[slot[v]] = q
-    if q >= 0:
-        prv[q] = p
+    ent_node[n_ent] = v
+    ent_next[n_ent] = head[b]
+    head[b] = n_ent
+    return n_ent + 1
 
 
 @njit(cache=True, inline="always")
@@ -98,8 +85,8 @@ def _heap_pop(hk, hi, size):  # type: ignore[no-untyped-def]
 
 @njit(cache=True)
 def search_targets(  # type: ignore[no-untyped-def]  # noqa: PLR0917
-    indptr, adj, w, elen, eid, delta, nb, source, tnode, toff, k, cutoff,
-    dist, met, pred, state, nxt, prv, slot, head, touched, ntouched, thead, tnext, tflag, blist,
+    indptr, adj, w, eid, delta, nb, source, tnode, toff, k, cutoff, e_len, e_toward,
+    dist, pred, state, head, ent_node, ent_next, thead, tnext, tflag, blist,
     hk, hi, out_idx, out_tot, out_met,
 ):  # fmt: skip
     """Single-source search that stops once the ``k`` best targets are final.
@@ -108,22 +95,21 @@ def search_targets(  # type: ignore[no-untyped-def]  # noqa: PLR0917
     ``dist[tnode[u]] + toff[u]`` (several targets may share a node). Run on the reversed graph from
     an incident this ranks units (``toff`` = the units' off-road legs); run forwards from a source
     it gives one row of a travel-time matrix. Targets are reported in order of (total, index) in
-    ``out_idx``/``out_tot``/``out_met`` (``out_met``: road metres along the chosen fastest path,
-    ties broken towards the shorter road). Returns how many were reported (fewer than ``k`` only
-    when some targets are unreachable within ``cutoff``).
+    ``out_idx``/``out_tot``/``out_met``; ``out_met`` is the road length of the path found, walked
+    back along ``pred`` (edge ids; ``e_toward[e]`` is the end of edge e nearer the source).
+    Returns how many were reported (fewer than ``k`` only when some targets are beyond
+    ``cutoff``), or -1 when the entry pool ``ent_node``/``ent_next`` is too small.
+
+    ``state`` is the only per-node array that must be clean between searches (0 = unseen; a
+    node's ``dist``/``pred`` are meaningful only once it was seen), so resetting costs one byte
+    per node. Queue entries are never removed: an improved node is filed again and the stale
+    entry is skipped when met (``state`` tells whether a node still waits to be scanned).
 
     The search stops at the end of the first bucket after which the k-th best total is below
     every label still queued: no unfinished target can then beat it.
     """
-    for i in range(ntouched[0]):
-        v = touched[i]
-        if state[v] == 1:
-            head[slot[v]] = -1
-        dist[v] = INF
-        met[v] = 0.0
-        pred[v] = -1
-        state[v] = 0
-    ntouched[0] = 0
+    state[:] = 0
+    head[:] = -1
     n_t = tnode.size
     for u in range(n_t - 1, -1, -1):
         thead[tnode[u]] = -1
@@ -134,10 +120,9 @@ def search_targets(  # type: ignore[no-untyped-def]  # noqa: PLR0917
     n_out = 0
     hsize = 0
     dist[source] = 0.0
+    pred[source] = -1
     state[source] = 1
-    touched[0] = source
-    ntouched[0] = 1
-    _q_push(source, 0.0, delta, nb, head, nxt, prv, slot)
+    n_ent = _q_push(source, 0.0, delta, nb, head, ent_node, ent_next, 0)
     qcount = 1
     cur = np.int64(0)
     want = min(k, n_t)
@@ -148,8 +133,11 @@ def search_targets(  # type: ignore[no-untyped-def]  # noqa: PLR0917
             s = cur % nb
         n_b = 0
         while head[s] >= 0:
-            v = head[s]
-            _q_remove(v, head, nxt, prv, slot)
+            e = head[s]
+            head[s] = ent_next[e]
+            v = ent_node[e]
+            if state[v] != 1:
+                continue
             qcount -= 1
             state[v] = 2
             if thead[v] >= 0 and tflag[v] == 0:
@@ -157,28 +145,22 @@ def search_targets(  # type: ignore[no-untyped-def]  # noqa: PLR0917
                 blist[n_b] = v
                 n_b += 1
             dv = dist[v]
-            mv = met[v]
             for j in range(indptr[v], indptr[v + 1]):
                 x = adj[j]
                 nd = dv + w[j]
                 if nd > cutoff:
                     continue
-                nm = mv + elen[j]
                 sx = state[x]
-                if sx == 0:
-                    touched[ntouched[0]] = x
-                    ntouched[0] += 1
-                elif nd > dist[x] or (nd == dist[x] and nm >= met[x]):
+                if sx != 0 and nd >= dist[x]:
                     continue
-                elif sx == 1:
-                    _q_remove(x, head, nxt, prv, slot)
-                    qcount -= 1
+                if n_ent >= ent_node.size:
+                    return -1
                 dist[x] = nd
-                met[x] = nm
                 pred[x] = eid[j]
-                state[x] = 1
-                _q_push(x, nd, delta, nb, head, nxt, prv, slot)
-                qcount += 1
+                if sx != 1:
+                    state[x] = 1
+                    qcount += 1
+                n_ent = _q_push(x, nd, delta, nb, head, ent_node, ent_next, n_ent)
         for i in range(n_b):
             v = blist[i]
             tflag[v] = 0
@@ -191,19 +173,26 @@ def search_targets(  # type: ignore[no-untyped-def]  # noqa: PLR0917
             u = hi[0]
             out_idx[n_out] = u
             out_tot[n_out] = hk[0]
-            out_met[n_out] = met[tnode[u]]
             n_out += 1
             hsize = _heap_pop(hk, hi, hsize)
         cur += 1
     for u in range(n_t):
         thead[tnode[u]] = -1
+    for i in range(n_out):
+        v = tnode[out_idx[i]]
+        m = 0.0
+        while v != source:
+            e = pred[v]
+            m += e_len[e]
+            v = e_toward[e]
+        out_met[i] = m
     return n_out
 
 
 @njit(cache=True)
 def multi_source(  # type: ignore[no-untyped-def]  # noqa: PLR0917
     indptr, adj, w, delta, nb, cutoff, seed_node, seed_d, seed_own,
-    dist, owner, qflag, nxt, prv, slot, head, track, chg, chg_list, n_chg,
+    dist, owner, qflag, head, ent_node, ent_next, track, chg, chg_list, n_chg,
 ):  # fmt: skip
     """Multi-source search with per-seed start labels and owners, bounded by ``cutoff``.
 
@@ -212,11 +201,17 @@ def multi_source(  # type: ignore[no-untyped-def]  # noqa: PLR0917
     decrease (``dist``/``owner`` are updated in place and may hold valid labels from an earlier
     search: the incremental coverage update relies on that). Every node whose label changes is
     appended once to ``chg_list`` when ``track`` is set (``chg`` marks membership; the caller
-    clears it).
+    clears it). ``qflag`` must be all zero on entry and is again on return.
+
+    Returns 0, or ``-1 - i`` when the entry pool ``ent_node``/``ent_next`` ran out (possible only
+    with re-scans): the labels set so far are valid, the nodes with ``qflag`` set still wait to be
+    scanned, and seeds from ``i`` on were not injected; the caller resumes from those.
     """
     n_seed = seed_node.size
+    head[:] = -1
     si = 0
     qcount = 0
+    n_ent = 0
     cur = np.int64(0)
     while True:
         if qcount == 0:
@@ -227,14 +222,14 @@ def multi_source(  # type: ignore[no-untyped-def]  # noqa: PLR0917
             v = seed_node[si]
             d = seed_d[si]
             if d <= cutoff and d < dist[v]:
-                if qflag[v] == 1:
-                    _q_remove(v, head, nxt, prv, slot)
-                    qcount -= 1
+                if n_ent >= ent_node.size:
+                    return -1 - si
                 dist[v] = d
                 owner[v] = seed_own[si]
-                qflag[v] = 1
-                _q_push(v, d, delta, nb, head, nxt, prv, slot)
-                qcount += 1
+                if qflag[v] == 0:
+                    qflag[v] = 1
+                    qcount += 1
+                n_ent = _q_push(v, d, delta, nb, head, ent_node, ent_next, n_ent)
                 if track and chg[v] == 0:
                     chg[v] = 1
                     chg_list[n_chg[0]] = v
@@ -242,8 +237,11 @@ def multi_source(  # type: ignore[no-untyped-def]  # noqa: PLR0917
             si += 1
         s = cur % nb
         while head[s] >= 0:
-            v = head[s]
-            _q_remove(v, head, nxt, prv, slot)
+            e = head[s]
+            head[s] = ent_next[e]
+            v = ent_node[e]
+            if qflag[v] == 0:
+                continue
             qcount -= 1
             qflag[v] = 0
             dv = dist[v]
@@ -253,19 +251,20 @@ def multi_source(  # type: ignore[no-untyped-def]  # noqa: PLR0917
                 nd = dv + w[j]
                 if nd > cutoff or nd >= dist[x]:
                     continue
-                if qflag[x] == 1:
-                    _q_remove(x, head, nxt, prv, slot)
-                    qcount -= 1
+                if n_ent >= ent_node.size:
+                    return -1 - si
                 dist[x] = nd
                 owner[x] = ov
-                qflag[x] = 1
-                _q_push(x, nd, delta, nb, head, nxt, prv, slot)
-                qcount += 1
+                if qflag[x] == 0:
+                    qflag[x] = 1
+                    qcount += 1
+                n_ent = _q_push(x, nd, delta, nb, head, ent_node, ent_next, n_ent)
                 if track and chg[x] == 0:
                     chg[x] = 1
                     chg_list[n_chg[0]] = x
                     n_chg[0] += 1
         cur += 1
+    return 0
 
 
 @njit(cache=True)

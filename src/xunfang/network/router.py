@@ -37,24 +37,24 @@ class Csr:
 
 
 class Workspace:
-    """Per-node work arrays, reset lazily (only the touched entries) by each search."""
+    """Per-node work arrays of the target searches (only ``state`` is reset between searches)."""
 
-    def __init__(self, n: int, n_buckets: int) -> None:
+    def __init__(self, n: int, n_buckets: int, pool: int) -> None:
         self.dist = np.full(n, np.inf)
-        self.met = np.zeros(n)
         self.pred = np.full(n, -1, dtype=np.int32)
         self.state = np.zeros(n, dtype=np.int8)
-        self.nxt = np.full(n, -1, dtype=np.int32)
-        self.prv = np.full(n, -1, dtype=np.int32)
-        self.slot = np.zeros(n, dtype=np.int64)
         self.head = np.full(n_buckets, -1, dtype=np.int32)
-        self.touched = np.zeros(n, dtype=np.int32)
-        self.ntouched = np.zeros(1, dtype=np.int64)
         self.thead = np.full(n, -1, dtype=np.int32)
         self.tflag = np.zeros(n, dtype=np.int8)
         self.blist = np.zeros(n, dtype=np.int32)
         self._targets = 0
         self.grow(1)
+        self.grow_pool(pool)
+
+    def grow_pool(self, size: int) -> None:
+        """Queue entries: one per label improvement (at most one per edge without re-scans)."""
+        self.ent_node = np.zeros(size, dtype=np.int32)
+        self.ent_next = np.zeros(size, dtype=np.int32)
 
     def grow(self, n_targets: int) -> None:
         """Make room for ``n_targets`` targets (units or destinations)."""
@@ -71,14 +71,15 @@ class Workspace:
 
 
 def bucket_width(w: F64) -> float:
-    """Bucket width of the queue: the smallest weight, raised to a low quantile when tiny.
+    """Bucket width of the queue: the smallest weight, unless a few very short links make it tiny.
 
-    Widths up to the smallest weight give Dial's algorithm (no re-scans); on real networks a few
-    very short links would make that width needlessly small, so it is raised to the 5th
-    percentile of the weights, which costs a handful of re-scans and keeps exactness.
+    Widths up to the smallest weight give Dial's algorithm (no node is scanned twice). On real
+    networks a few very short links would make that width needlessly small (many empty buckets),
+    so it is then raised to the 5th percentile of the weights, which costs a handful of re-scans
+    and keeps exactness.
     """
-    lo = float(w.min())
-    return max(lo, float(np.quantile(w, 0.05)), 1e-3)
+    lo, q05 = float(w.min()), float(np.quantile(w, 0.05))
+    return max(lo if lo >= 0.25 * q05 else q05, 1e-3)
 
 
 class Router:
@@ -113,7 +114,7 @@ class Router:
     @property
     def ws(self) -> Workspace:
         if self._ws is None:
-            self._ws = Workspace(self.n, self.n_buckets)
+            self._ws = Workspace(self.n, self.n_buckets, self.graph.n_edges + 2)
         return self._ws
 
     def _search(
@@ -121,14 +122,17 @@ class Router:
     ) -> tuple[I32, F64, F64]:
         ws = self.ws
         ws.grow(int(nodes.size))
-        cnt = kernels.search_targets(
-            csr.indptr, csr.adj, csr.w, csr.length, csr.eid, self.delta, self.n_buckets,
-            int(source), nodes, off, int(k), float(cutoff),
-            ws.dist, ws.met, ws.pred, ws.state, ws.nxt, ws.prv, ws.slot, ws.head, ws.touched,
-            ws.ntouched, ws.thead, ws.tnext, ws.tflag, ws.blist, ws.hk, ws.hi,
-            ws.out_idx, ws.out_tot, ws.out_met,
-        )  # fmt: skip
-        return ws.out_idx[:cnt].copy(), ws.out_tot[:cnt].copy(), ws.out_met[:cnt].copy()
+        toward = self.graph.edge_u if csr is self.fwd else self.graph.edge_v
+        while True:
+            cnt = kernels.search_targets(
+                csr.indptr, csr.adj, csr.w, csr.eid, self.delta, self.n_buckets,
+                int(source), nodes, off, int(k), float(cutoff), self.graph.edge_length_m, toward,
+                ws.dist, ws.pred, ws.state, ws.head, ws.ent_node, ws.ent_next,
+                ws.thead, ws.tnext, ws.tflag, ws.blist, ws.hk, ws.hi, ws.out_idx, ws.out_tot, ws.out_met,
+            )  # fmt: skip
+            if cnt >= 0:
+                return ws.out_idx[:cnt].copy(), ws.out_tot[:cnt].copy(), ws.out_met[:cnt].copy()
+            ws.grow_pool(2 * ws.ent_node.size)
 
     def _check_nodes(self, nodes: object, name: str) -> I64:
         arr = np.ascontiguousarray(np.atleast_1d(np.asarray(nodes)), dtype=np.int64)
