@@ -203,6 +203,7 @@ def test_chicago_engine_equals_reference_engine(chicago: RoadGraph) -> None:
         b = ref.rank_units(lon[q], lat[q], units, hour=8)
         assert [x.unit_id for x in a] == [x.unit_id for x in b]
         assert max(abs(x.eta_s - y.eta_s) for x, y in zip(a, b, strict=True)) <= 1e-6
+        assert max(abs(x.distance_m - y.distance_m) for x, y in zip(a, b, strict=True)) <= 1e-6
         top = engine.rank_units(lon[q], lat[q], units, hour=8, k=3)
         assert [x.unit_id for x in top] == [x.unit_id for x in b[:3]]
     r1, r2 = (

@@ -44,10 +44,11 @@ class BenchConfig:
     baseline_incidents: int = 20
     coverage_reps: int = 10
     baseline_coverage_reps: int = 3
+    networkx_coverage_reps: int = 1
     moves: int = 1000
     matrix_src: int = 20
     matrix_dst: int = 200
-    baseline_matrix_rows: int = 5
+    baseline_matrix_rows: int = 2
     hour: int = 8
     seed: int = 2024
 
@@ -239,7 +240,7 @@ class _Graph:
             ref = bl.as_array(self.g.n_nodes, lengths)[self.u_nodes] + self.u_off + float(self.i_off[q])
             idx, eta, _ = ours["full"][q]
             self.diff.append(float(np.abs(ref[idx] - eta).max()))
-        for _ in range(cfg.baseline_coverage_reps):
+        for _ in range(cfg.networkx_coverage_reps):
             ms, lengths = bl.timed(lambda: bl.nx_coverage(d, self.u_nodes, self.u_off, THRESHOLDS[-1]))
             t_cov.append(ms)
         cov = bl.as_array(self.g.n_nodes, lengths)
@@ -316,6 +317,7 @@ def run(cfg: BenchConfig | None = None) -> dict[str, Any]:
             "python": platform.python_version(),
             "numpy": np.__version__,
             "numba": numba.__version__,
+            "load_avg_start": [round(x, 2) for x in os.getloadavg()],
         },
         "config": {**cfg.__dict__, "thresholds_s": list(THRESHOLDS), "mode": "car"},
     }
@@ -333,5 +335,6 @@ def run(cfg: BenchConfig | None = None) -> dict[str, Any]:
         "coverage_edges_differing_beyond_1s": sum(p["coverage_edges_differing_beyond_1s"] for p in parts),
     }
     result["targets"] = _targets(result)
+    result["machine"]["load_avg_end"] = [round(x, 2) for x in os.getloadavg()]
     result["wall_s"] = round(time.perf_counter() - t0, 1)
     return result

@@ -152,23 +152,20 @@ class CoverageState:
         self._uhead[self.unit_node] = -1
         self.unit_node, self.unit_off = nodes.copy(), off.copy()
         self._unext = np.full(nodes.size, -1, dtype=np.int32)
-        for u in range(nodes.size - 1, -1, -1):
-            ck.unit_link(self._uhead, self._unext, nodes[u], u)
+        # units standing on each node, as linked lists in index order
+        order = np.argsort(nodes, kind="stable").astype(np.int32)
+        same = nodes[order[1:]] == nodes[order[:-1]]
+        self._unext[order[:-1][same]] = order[1:][same]
+        first = np.concatenate([[True], ~same]) if order.size else np.zeros(0, dtype=bool)
+        self._uhead[nodes[order[first]]] = order[first]
         self.dist.fill(np.inf)
         self.owner.fill(-1)
         self._search(nodes, off, np.arange(nodes.size, dtype=np.int32), False)
         g, w = self.router.graph, self.router.weights
         ck.edge_stats_full(
-            g.edge_u,
-            w,
-            self.seg,
-            self.seg_len,
-            self.thresholds,
-            self.dist,
-            self.tier,
-            self.seg_sum,
-            self.covered,
-        )
+            g.edge_u, w, self.seg_e0, self.seg_e1, self.seg_len, self.thresholds, self.dist, self.tier,
+            self.seg_sum, self.covered,
+        )  # fmt: skip
         return self.result()
 
     def move_node(self, unit: int, node: int, off_s: float) -> Coverage:

@@ -124,33 +124,34 @@ def _edge_part(start, we, t):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
-def edge_stats_full(edge_u, w, seg, seg_len, th, node_s, tier, seg_sum, covered):  # type: ignore[no-untyped-def]  # noqa: PLR0917
-    """Tier of every edge, partial-coverage sums per road segment and covered metres per threshold.
+def edge_stats_full(  # type: ignore[no-untyped-def]  # noqa: PLR0917
+    edge_u, w, seg_e0, seg_e1, seg_len, th, node_s, tier, seg_sum, covered
+):
+    """Tier of every edge, covered share of every road segment and covered metres per threshold.
 
-    ``seg_sum`` is laid out (segment, threshold) so that one edge touches one cache line.
+    A segment's covered share is ``min(1, part(forward) + part(backward))``, stored in
+    ``seg_sum[segment, threshold]`` so that the incremental update can subtract it again.
     """
     n_t = th.size
-    top = th[n_t - 1]
-    seg_sum[:, :] = 0.0
     for e in range(edge_u.size):
-        start = node_s[edge_u[e]]
-        if start >= top:
-            tier[e] = -1
-            continue
-        we = w[e]
-        reach = start + we
+        reach = node_s[edge_u[e]] + w[e]
         tr = -1
-        s = seg[e]
         for t in range(n_t - 1, -1, -1):
             if reach <= th[t]:
                 tr = t
-            seg_sum[s, t] += _edge_part(start, we, th[t])
         tier[e] = tr
     covered[:] = 0.0
     for s in range(seg_len.size):
+        e0 = seg_e0[s]
+        e1 = seg_e1[s]
+        s0 = node_s[edge_u[e0]]
+        s1 = node_s[edge_u[e1]] if e1 >= 0 else INF
         for t in range(n_t):
-            c = seg_sum[s, t]
-            covered[t] += (1.0 if c > 1.0 else c) * seg_len[s]
+            acc = _edge_part(s0, w[e0], th[t])
+            if e1 >= 0:
+                acc += _edge_part(s1, w[e1], th[t])
+            seg_sum[s, t] = acc
+            covered[t] += (1.0 if acc > 1.0 else acc) * seg_len[s]
 
 
 @njit(cache=True)

@@ -86,7 +86,7 @@ def _heap_pop(hk, hi, size):  # type: ignore[no-untyped-def]
 @njit(cache=True)
 def search_targets(  # type: ignore[no-untyped-def]  # noqa: PLR0917
     indptr, adj, w, eid, delta, nb, source, tnode, toff, k, cutoff, e_len, e_toward,
-    dist, pred, state, head, ent_node, ent_next, thead, tnext, tflag, blist,
+    dist, met, pred, state, head, ent_node, ent_next, thead, tnext, tflag, blist,
     hk, hi, out_idx, out_tot, out_met,
 ):  # fmt: skip
     """Single-source search that stops once the ``k`` best targets are final.
@@ -95,8 +95,10 @@ def search_targets(  # type: ignore[no-untyped-def]  # noqa: PLR0917
     ``dist[tnode[u]] + toff[u]`` (several targets may share a node). Run on the reversed graph from
     an incident this ranks units (``toff`` = the units' off-road legs); run forwards from a source
     it gives one row of a travel-time matrix. Targets are reported in order of (total, index) in
-    ``out_idx``/``out_tot``/``out_met``; ``out_met`` is the road length of the path found, walked
-    back along ``pred`` (edge ids; ``e_toward[e]`` is the end of edge e nearer the source).
+    ``out_idx``/``out_tot``/``out_met``; ``out_met`` is the road length of the path found
+    (``pred`` holds edge ids, ``e_toward[e]`` is the end of edge e nearer the source). A node's
+    road length is set when it is scanned, from its predecessor's, which was scanned before it
+    (with a smaller label); if the node is re-scanned with a better label, so are its children.
     Returns how many were reported (fewer than ``k`` only when some targets are beyond
     ``cutoff``), or -1 when the entry pool ``ent_node``/``ent_next`` is too small.
 
@@ -140,6 +142,8 @@ def search_targets(  # type: ignore[no-untyped-def]  # noqa: PLR0917
                 continue
             qcount -= 1
             state[v] = 2
+            pe = pred[v]
+            met[v] = 0.0 if pe < 0 else met[e_toward[pe]] + e_len[pe]
             if thead[v] >= 0 and tflag[v] == 0:
                 tflag[v] = 1
                 blist[n_b] = v
@@ -179,13 +183,7 @@ def search_targets(  # type: ignore[no-untyped-def]  # noqa: PLR0917
     for u in range(n_t):
         thead[tnode[u]] = -1
     for i in range(n_out):
-        v = tnode[out_idx[i]]
-        m = 0.0
-        while v != source:
-            e = pred[v]
-            m += e_len[e]
-            v = e_toward[e]
-        out_met[i] = m
+        out_met[i] = met[tnode[out_idx[i]]]
     return n_out
 
 

@@ -41,6 +41,7 @@ class Workspace:
 
     def __init__(self, n: int, n_buckets: int, pool: int) -> None:
         self.dist = np.full(n, np.inf)
+        self.met = np.zeros(n)
         self.pred = np.full(n, -1, dtype=np.int32)
         self.state = np.zeros(n, dtype=np.int8)
         self.head = np.full(n_buckets, -1, dtype=np.int32)
@@ -127,7 +128,7 @@ class Router:
             cnt = kernels.search_targets(
                 csr.indptr, csr.adj, csr.w, csr.eid, self.delta, self.n_buckets,
                 int(source), nodes, off, int(k), float(cutoff), self.graph.edge_length_m, toward,
-                ws.dist, ws.pred, ws.state, ws.head, ws.ent_node, ws.ent_next,
+                ws.dist, ws.met, ws.pred, ws.state, ws.head, ws.ent_node, ws.ent_next,
                 ws.thead, ws.tnext, ws.tflag, ws.blist, ws.hk, ws.hi, ws.out_idx, ws.out_tot, ws.out_met,
             )  # fmt: skip
             if cnt >= 0:
