@@ -242,3 +242,21 @@ def test_chicago_incremental_coverage_equals_full(chicago: RoadGraph) -> None:
     lonlat_state.full(lon, lat)
     moved = lonlat_state.move(0, float(lon[1]), float(lat[1]))
     assert moved.owner[nodes[1]] in (0, 1)
+
+
+@pytest.mark.data
+def test_chicago_rank_nodes_equals_rank_units(chicago: RoadGraph) -> None:
+    engine = NetworkEngine(chicago)
+    rng = np.random.default_rng(13)
+    pick = rng.integers(0, chicago.n_nodes, 41)
+    lon = chicago.node_lon[pick] + rng.normal(0, 0.001, pick.size)
+    lat = chicago.node_lat[pick] + rng.normal(0, 0.001, pick.size)
+    units = [UnitPosition(f"u{i}", lon[i], lat[i]) for i in range(40)]
+    nodes, off_m = engine.snapper.snap(lon[:40], lat[:40])
+    t_node, t_off = engine.snapper.snap(lon[40], lat[40])
+    off_s = engine.model.offroad_seconds("car", off_m)
+    t_off_s = float(engine.model.offroad_seconds("car", t_off[0]))
+    idx, eta, _ = engine.rank_nodes(int(t_node[0]), t_off_s, nodes, off_s, hour=8, k=5)
+    ranked = engine.rank_units(lon[40], lat[40], units, hour=8, k=5)
+    assert [f"u{i}" for i in idx] == [r.unit_id for r in ranked]
+    np.testing.assert_allclose(eta, [r.eta_s for r in ranked], rtol=0, atol=1e-6)

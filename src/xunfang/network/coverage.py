@@ -85,6 +85,11 @@ class CoverageState:
         self.owner = np.full(n, -1, dtype=np.int32)
         self.tier = np.full(g.n_edges, -1, dtype=np.int8)
         self.seg, self.seg_e0, self.seg_e1, self.seg_len = _segments(g.edge_segment, g.edge_length_m)
+        one_way = self.seg_e1 < 0
+        self.seg_u0 = g.edge_u[self.seg_e0]
+        self.seg_w0 = router.weights[self.seg_e0]
+        self.seg_u1 = np.where(one_way, -1, g.edge_u[self.seg_e1]).astype(np.int32)
+        self.seg_w1 = np.where(one_way, 1.0, router.weights[self.seg_e1])
         self.total_len = float(self.seg_len.sum())
         self.seg_sum = np.zeros((self.seg_len.size, th.size))
         self.covered = np.zeros(th.size)
@@ -163,8 +168,8 @@ class CoverageState:
         self._search(nodes, off, np.arange(nodes.size, dtype=np.int32), False)
         g, w = self.router.graph, self.router.weights
         ck.edge_stats_full(
-            g.edge_u, w, self.seg_e0, self.seg_e1, self.seg_len, self.thresholds, self.dist, self.tier,
-            self.seg_sum, self.covered,
+            g.edge_u, w, self.seg_u0, self.seg_w0, self.seg_u1, self.seg_w1, self.seg_len, self.thresholds,
+            self.dist, self.tier, self.seg_sum, self.covered,
         )  # fmt: skip
         return self.result()
 

@@ -119,18 +119,22 @@ def unit_link(uhead, unext, node, unit):  # type: ignore[no-untyped-def]
 def _edge_part(start, we, t):  # type: ignore[no-untyped-def]
     if start >= t:
         return 0.0
+    if start + we <= t:
+        return 1.0
     p = (t - start) / we
     return 1.0 if p > 1.0 else p
 
 
 @njit(cache=True)
 def edge_stats_full(  # type: ignore[no-untyped-def]  # noqa: PLR0917
-    edge_u, w, seg_e0, seg_e1, seg_len, th, node_s, tier, seg_sum, covered
+    edge_u, w, seg_u0, seg_w0, seg_u1, seg_w1, seg_len, th, node_s, tier, seg_sum, covered
 ):
     """Tier of every edge, covered share of every road segment and covered metres per threshold.
 
     A segment's covered share is ``min(1, part(forward) + part(backward))``, stored in
-    ``seg_sum[segment, threshold]`` so that the incremental update can subtract it again.
+    ``seg_sum[segment, threshold]`` so that the incremental update can subtract it again. The
+    segment's tails and weights come in segment order (``seg_u1`` = -1 for one-way roads), so
+    both passes read memory nearly in order.
     """
     n_t = th.size
     for e in range(edge_u.size):
@@ -142,14 +146,11 @@ def edge_stats_full(  # type: ignore[no-untyped-def]  # noqa: PLR0917
         tier[e] = tr
     covered[:] = 0.0
     for s in range(seg_len.size):
-        e0 = seg_e0[s]
-        e1 = seg_e1[s]
-        s0 = node_s[edge_u[e0]]
-        s1 = node_s[edge_u[e1]] if e1 >= 0 else INF
+        s0 = node_s[seg_u0[s]]
+        u1 = seg_u1[s]
+        s1 = node_s[u1] if u1 >= 0 else INF
         for t in range(n_t):
-            acc = _edge_part(s0, w[e0], th[t])
-            if e1 >= 0:
-                acc += _edge_part(s1, w[e1], th[t])
+            acc = _edge_part(s0, seg_w0[s], th[t]) + _edge_part(s1, seg_w1[s], th[t])
             seg_sum[s, t] = acc
             covered[t] += (1.0 if acc > 1.0 else acc) * seg_len[s]
 

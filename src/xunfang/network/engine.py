@@ -89,6 +89,24 @@ class NetworkEngine:
             self._routers[key] = Router(self.graph, self.weights(m, key[1]))
         return self._routers[key]
 
+    def rank_nodes(
+        self,
+        target_node: int,
+        target_off_s: float,
+        unit_nodes: I64,
+        unit_off_s: F64,
+        *,
+        mode: Mode | str = Mode.CAR,
+        hour: int = 12,
+        k: int | None = None,
+    ) -> tuple[NDArray[np.int32], F64, F64]:
+        """Array-level ranking for callers that snap once and query often (the simulator).
+
+        Same answer as :meth:`rank_units` for one road mode, without a Python object per unit:
+        (unit indices, ETA seconds, road metres) ordered by (ETA, index).
+        """
+        return self.router(mode, hour).rank_nodes(target_node, target_off_s, unit_nodes, unit_off_s, k)
+
     # -- queries -----------------------------------------------------------------------------
     def rank_units(
         self, lon: float, lat: float, units: Sequence[UnitPosition], *, hour: int = 12, k: int | None = None
