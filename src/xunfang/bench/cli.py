@@ -19,8 +19,7 @@ def network(
     quick: Annotated[bool, typer.Option("--quick", help="small city, few incidents (smoke test)")] = False,
     city_nodes: Annotated[int | None, typer.Option(help="nodes of the synthetic city")] = None,
 ) -> None:
-    """Road-network engine: ranking, coverage and matrix latency vs networkx and scipy, on
-    Chicago and a generated million-node city."""
+    """Road-network engine on Chicago and a 1M-node city: latency, speed-up, agreement."""
     from dataclasses import replace
 
     from xunfang.bench.network import BenchConfig, run
