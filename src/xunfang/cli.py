@@ -60,6 +60,10 @@ def _register() -> None:
 
     app.add_typer(analysis_cli.app, name="analyze")
 
+    from xunfang.bench import cli as bench_cli
+
+    app.add_typer(bench_cli.app, name="bench")
+
 
 _register()
 
