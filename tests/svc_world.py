@@ -55,8 +55,13 @@ def jurisdiction() -> Jurisdiction:
     mid = (w + e) / 2
     west = StationArea("ST-W", "西站", "West", "SB", shapely.box(w, s, mid, n), w + 0.004, s + 0.004)
     east = StationArea("ST-E", "东站", "East", "SB", shapely.box(mid, s, e, n), e - 0.004, n - 0.004, "core")
-    areas = build_tree(("CITY", "市局", "City"), [SubBureau("SB", "分局", "Sub-bureau")], [west, east],
-                       zone_size_m=1000, cell_size_m=500)  # fmt: skip
+    areas = build_tree(
+        ("CITY", "市局", "City"),
+        [SubBureau("SB", "分局", "Sub-bureau")],
+        [west, east],
+        zone_size_m=1000,
+        cell_size_m=500,
+    )
     return Jurisdiction(areas)
 
 
@@ -77,8 +82,20 @@ def seed(engine: Engine, jur: Jurisdiction) -> None:
     with sessions() as s, s.begin():
         jstore.save(s, jur.areas)
         for uid, ft, mode, st, dx, dy in UNITS:
-            s.add(Unit(id=uid, name=uid, force_type=ft, mode=mode, station_code=st, status="available",
-                       shift_start_min=0, shift_end_min=1440, home_lon=LON0 + dx, home_lat=LAT0 + dy))  # fmt: skip
+            s.add(
+                Unit(
+                    id=uid,
+                    name=uid,
+                    force_type=ft,
+                    mode=mode,
+                    station_code=st,
+                    status="available",
+                    shift_start_min=0,
+                    shift_end_min=1440,
+                    home_lon=LON0 + dx,
+                    home_lat=LAT0 + dy,
+                )
+            )
         for role in Role:
             station = "ST-W" if role is Role.STATION else None
             unit = {"patrol": "U-PAT-1", "volunteer": "U-VOL-1"}.get(role.value)
@@ -94,8 +111,12 @@ def service(engine: Engine, *, with_network: bool = True) -> Iterator[tuple[Test
     jur = jurisdiction()
     seed(engine, jur)
     settings = Settings(env="test", stale_position_s=600.0)
-    ctx = ServiceContext(settings=settings, engine=engine, jurisdiction=jur,
-                         network=NetworkEngine(grid_graph()) if with_network else None)  # fmt: skip
+    ctx = ServiceContext(
+        settings=settings,
+        engine=engine,
+        jurisdiction=jur,
+        network=NetworkEngine(grid_graph()) if with_network else None,
+    )
     app = create_app(ctx, watch_deadlines=False)
     with TestClient(app, raise_server_exceptions=False) as client:
         yield client, ctx
@@ -114,8 +135,15 @@ def post_positions(client: TestClient, headers: dict[str, str]) -> None:
 
 
 def incident_body(**over: object) -> dict[str, object]:
-    body: dict[str, object] = {"category": "theft", "priority": 2, "source": "call_110", "lon": LON0 + 0.011,
-                               "lat": LAT0 + 0.011, "description": "bike stolen",
-                               "caller": {"name": "Li Lei", "phone": "13800000000"}, "reported_at": now_iso()}  # fmt: skip
+    body: dict[str, object] = {
+        "category": "theft",
+        "priority": 2,
+        "source": "call_110",
+        "lon": LON0 + 0.011,
+        "lat": LAT0 + 0.011,
+        "description": "bike stolen",
+        "caller": {"name": "Li Lei", "phone": "13800000000"},
+        "reported_at": now_iso(),
+    }
     body.update(over)
     return body
