@@ -57,6 +57,10 @@ def _register() -> None:
     app.add_typer(api_cli.users_app, name="users")
     app.add_typer(api_cli.audit_app, name="audit")
 
+    from xunfang.analysis import cli as analysis_cli
+
+    app.add_typer(analysis_cli.app, name="analyze")
+
 
 _register()
 
