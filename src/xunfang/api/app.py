@@ -13,7 +13,16 @@ from xunfang.api import errors
 from xunfang.api.context import ServiceContext
 from xunfang.api.limits import BodyLimit
 from xunfang.api.monitor import watch
-from xunfang.api.routers import auth, coverage, dispatch, incidents, live, units
+from xunfang.api.routers import (
+    auth,
+    community,
+    community_registry,
+    coverage,
+    dispatch,
+    incidents,
+    live,
+    units,
+)
 
 PREFIX = "/api/v1"
 
@@ -40,7 +49,10 @@ def create_app(ctx: ServiceContext, *, watch_deadlines: bool = True) -> FastAPI:
     api = APIRouter(prefix=PREFIX)
     for r in (auth.router, incidents.router, dispatch.router, units.router, coverage.router, live.router):
         api.include_router(r)
+    api.include_router(community.router)
+    api.include_router(community_registry.router)
     app.include_router(api)
+    app.include_router(community.pages)
     errors.install(app)
     app.add_middleware(BodyLimit, max_bytes=ctx.settings.max_body_bytes)
     return app
