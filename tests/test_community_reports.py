@@ -1,3 +1,4 @@
+# ruff: noqa: F811  (pytest fixtures imported from svc_support are parameters here)
 """Community reports through the HTTP API on both databases: intake, follow-up, triage, limits."""
 
 from __future__ import annotations
