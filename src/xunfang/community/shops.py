@@ -155,7 +155,7 @@ def ranking(session: Session, *, half: str, kind: str, now: datetime, top: int =
 
 def _count_by(session: Session, key: Any, when: Any, lo: datetime, hi: datetime) -> dict[int, int]:
     stmt = select(key, func.count()).where(key.is_not(None), when >= lo, when < hi).group_by(key)
-    return {int(k): int(n) for k, n in session.execute(stmt).tuples().all()}
+    return {int(k): int(n) for k, n in session.execute(stmt).all()}
 
 
 def _score(s: Shop, near: int, mean: float, reports: int, parts: int) -> dict[str, Any]:

@@ -204,9 +204,7 @@ def contributions(
             select(Hazard.found_by_volunteer_id, func.count())
             .where(Hazard.found_at >= lo, Hazard.found_at < hi, Hazard.found_by_volunteer_id.is_not(None))
             .group_by(Hazard.found_by_volunteer_id)
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     disputes = dict(
         session.execute(
@@ -217,9 +215,7 @@ def contributions(
                 Dispute.helper_volunteer_id.is_not(None),
             )
             .group_by(Dispute.helper_volunteer_id)
-        )
-        .tuples()
-        .all()
+        ).all()
     )
     rows: list[dict[str, Any]] = []
     for v in vols:
