@@ -3,17 +3,20 @@ stations side by side, units of several force types, and one user per role."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import numpy as np
 import shapely
+from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from xunfang.api.app import create_app
 from xunfang.api.context import ServiceContext
+from xunfang.api.security import Principal, issue
 from xunfang.core.settings import Settings
 from xunfang.jurisdiction.generate import StationArea, SubBureau, build_tree
 from xunfang.jurisdiction.model import Jurisdiction
@@ -21,8 +24,8 @@ from xunfang.network.engine import NetworkEngine
 from xunfang.network.graph import RoadGraph, build_graph
 from xunfang.store import jurisdiction as jstore
 from xunfang.store.db import session_factory
-from xunfang.store.models import Unit
-from xunfang.store.users import Role, add_user
+from xunfang.store.models import Unit, User
+from xunfang.store.users import Role
 
 LON0, LAT0, STEP = -87.70, 41.85, 0.005  # ~415 m east-west, ~555 m north-south
 N = 9
@@ -97,9 +100,28 @@ def seed(engine: Engine, jur: Jurisdiction) -> None:
                 )
             )
         for role in Role:
-            station = "ST-W" if role is Role.STATION else None
-            unit = {"patrol": "U-PAT-1", "volunteer": "U-VOL-1"}.get(role.value)
-            add_user(s, name=role.value, role=role, password=PASSWORD, station_code=station, unit_id=unit)
+            station, unit = _links(role)
+            s.add(
+                User(
+                    name=role.value,
+                    role=role.value,
+                    station_code=station,
+                    unit_id=unit,
+                    password_hash=_password_hash(),
+                    failed_logins=0,
+                )
+            )
+
+
+def _links(role: Role) -> tuple[str | None, str | None]:
+    station = "ST-W" if role is Role.STATION else None
+    return station, {"patrol": "U-PAT-1", "volunteer": "U-VOL-1"}.get(role.value)
+
+
+@functools.cache
+def _password_hash() -> str:
+    """argon2 is slow on purpose: hash the shared test password once per test run."""
+    return PasswordHasher().hash(PASSWORD)
 
 
 def now_iso() -> str:
@@ -123,6 +145,15 @@ def service(engine: Engine, *, with_network: bool = True) -> Iterator[tuple[Test
 
 
 def token(client: TestClient, role: str) -> dict[str, str]:
+    """A bearer header for the role's user, issued directly (the login path has its own tests)."""
+    ctx = client.app.state.ctx  # type: ignore[attr-defined]
+    station, unit = _links(Role(role))
+    p = Principal(role, Role(role), station, unit)
+    jwt_ = issue(p, secret=ctx.settings.secret_key, minutes=5, now=datetime.now(UTC))
+    return {"Authorization": f"Bearer {jwt_}"}
+
+
+def login(client: TestClient, role: str) -> dict[str, str]:
     r = client.post("/api/v1/auth/token", data={"username": role, "password": PASSWORD})
     assert r.status_code == 200, r.text
     return {"Authorization": f"Bearer {r.json()['access_token']}"}

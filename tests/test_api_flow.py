@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from sqlalchemy import Engine
 
-from svc_support import DB, db, engine  # noqa: F401
 from svc_world import incident_body, post_positions, service, token
 
 

@@ -6,7 +6,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, inspect, text
 
-from svc_support import DB, db, engine  # noqa: F401
+from svc_support import DB
 from xunfang.store.migrate import downgrade, upgrade
 from xunfang.store.models import Base
 
