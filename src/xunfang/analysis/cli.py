@@ -119,3 +119,128 @@ def _json_arg(text: str | None, option: str) -> Any:
         return json.loads(text)
     except json.JSONDecodeError:
         raise InvalidInput(f"{option}: not valid JSON ({text[:40]!r})") from None
+
+
+def _date(text: str, option: str) -> pd.Timestamp:
+    try:
+        return pd.Timestamp(text).normalize()
+    except (ValueError, TypeError):
+        raise InvalidInput(f"{option}: cannot read {text!r} as a date; expected YYYY-MM-DD") from None
+
+
+def _default_at(history: pd.DataFrame) -> pd.Timestamp:
+    return pd.Timestamp(pd.to_datetime(history["time"]).max()).normalize() + pd.Timedelta(days=1)
+
+
+@app.command()
+def risk(  # noqa: PLR0917
+    incidents: Incidents,
+    at: Annotated[
+        str | None, typer.Option("--at", help="forecast from this date (default: day after the history)")
+    ] = None,
+    horizon: Annotated[str, typer.Option("--horizon", help="forecast window, e.g. 7d")] = "7d",
+    cell: Annotated[float, typer.Option("--cell", help="grid cell size in metres")] = 250.0,
+    method: Annotated[str, typer.Option("--method", help="grid forecaster")] = "ensemble",
+    red: Annotated[
+        float, typer.Option("--red", help="red threshold (quantile, or per km² with --mode absolute)")
+    ] = 0.95,
+    yellow: Annotated[float, typer.Option("--yellow", help="yellow threshold")] = 0.80,
+    mode: Annotated[str, typer.Option("--mode", help="quantile | absolute")] = "quantile",
+    polygons: Annotated[bool, typer.Option("--polygons", help="classify districts instead of cells")] = False,
+    mapping: MapOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Red/yellow/blue risk classes from a forecast, as GeoJSON."""
+    from xunfang.analysis.risk import Thresholds, cell_classes, forecast, polygon_classes
+
+    th = Thresholds(red=red, yellow=yellow, mode=mode)
+    th.check()
+    history, _, districts = _load(incidents, mapping)
+    when = _date(at, "--at") if at else _default_at(history)
+    grid, pred = forecast(
+        history, at=when, horizon=bt.parse_horizon(horizon), cell=cell, method=method, districts=districts
+    )
+    if polygons:
+        if districts is None:
+            raise InvalidInput(f"--polygons: source {incidents!r} has no district polygons")
+        result = polygon_classes(grid, pred, districts, th)
+    else:
+        result = cell_classes(grid, pred, th)
+    if as_json:
+        print_json(result)
+    else:
+        counts: dict[str, int] = {}
+        for f in result["features"]:
+            counts[f["properties"]["risk"]] = counts.get(f["properties"]["risk"], 0) + 1
+        typer.echo(f"risk classes from {when.date()} ({method}): {counts}")
+
+
+@app.command()
+def profile(  # noqa: PLR0917
+    incidents: Incidents,
+    zone: Annotated[str | None, typer.Option("--zone", help="district")] = None,
+    category: Annotated[str | None, typer.Option("--category")] = None,
+    share: Annotated[float, typer.Option("--share", help="share of incidents the patrol window holds")] = 0.5,
+    mapping: MapOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Hour × weekday profile and the key patrol window."""
+    from xunfang.analysis.profiles import profile as make_profile
+
+    history, _, _ = _load(incidents, mapping)
+    result = make_profile(history, zone=zone, category=category, share=share)
+    if as_json:
+        print_json(result)
+    else:
+        w = result["patrol_window"]
+        text = (
+            f"{w['start']}-{w['end']} ({w['hours']} h, {w['share']:.0%})" if w else "no time of day in data"
+        )
+        typer.echo(f"{result['incidents']} incidents; patrol window for {share:.0%}: {text}")
+
+
+@app.command()
+def stats(
+    incidents: Incidents,
+    date: Annotated[str, typer.Option("--date", help="a day inside the period")],
+    period: Annotated[str, typer.Option("--period", help="day | week | month")] = "week",
+    mapping: MapOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Counts per category and district for a period, with 环比 and 同比 change."""
+    from xunfang.analysis.stats import period_stats
+
+    history, _, _ = _load(incidents, mapping)
+    result = period_stats(history, period=period, date=_date(date, "--date"))
+    if as_json:
+        print_json(result)
+    else:
+        t = result["total"]
+        typer.echo(
+            f"{period} {result['start'][:10]}: {t['count']} incidents; 环比 {t['previous']} ({t['mom']}), "
+            f"同比 {t['last_year']} ({t['yoy']})"
+        )
+
+
+@app.command()
+def warnings(
+    incidents: Incidents,
+    at: Annotated[
+        str | None, typer.Option("--at", help="end of the checked week (default: after history)")
+    ] = None,
+    weeks: Annotated[int, typer.Option("--weeks", help="trailing windows")] = 15,
+    mapping: MapOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Incident-surge warnings per district (Poisson upper bound and 15-week-mean rules)."""
+    from xunfang.analysis.alerts import surge_warnings
+
+    history, _, _ = _load(incidents, mapping)
+    when = _date(at, "--at") if at else _default_at(history)
+    result = surge_warnings(history, at=when, weeks=weeks)
+    if as_json:
+        print_json(result)
+    else:
+        for w in result["warnings"]:
+            rules = ", ".join(w["rules"])
+            typer.echo(f"{w['level']:<7}{w['zone']:<8}{w['count']} vs mean {w['trailing_mean']} ({rules})")

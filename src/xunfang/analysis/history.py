@@ -106,6 +106,15 @@ def _check_columns(raw: pd.DataFrame, cmap: ColumnMap, source: str) -> None:
         )
 
 
+def _check_tz(tz: str) -> None:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidInput(f"--map tz={tz}: unknown time zone; expected e.g. Asia/Shanghai or UTC") from None
+
+
 def _parse_time(raw: pd.DataFrame, cmap: ColumnMap) -> pd.Series:
     if cmap.date:
         text = raw[cmap.date].astype(str).str.strip()
@@ -134,6 +143,24 @@ def _coords(raw: pd.DataFrame, cmap: ColumnMap) -> tuple[np.ndarray, np.ndarray]
     return np.asarray(lon, np.float64), np.asarray(lat, np.float64)
 
 
+def _refuse_unreadable(
+    raw: pd.DataFrame, cmap: ColumnMap, source: str, time: pd.Series, lon: np.ndarray
+) -> None:
+    """A column where *no* value parses is a mapping mistake, not bad rows: say so instead."""
+    if len(raw) == 0:
+        return
+    if time.isna().all():
+        col = cmap.date or cmap.time
+        raise InvalidInput(
+            f"{source}: column {col!r}: no value could be read as a date/time "
+            f"(first value {str(raw[str(col)].iloc[0])!r}); expected ISO 8601 like 2020-01-31T22:15"
+        )
+    if not np.isfinite(lon).any():
+        raise InvalidInput(
+            f"{source}: column {cmap.x!r}: no value is a number (first value {str(raw[cmap.x].iloc[0])!r})"
+        )
+
+
 def _text(raw: pd.DataFrame, col: str | None, n: int) -> np.ndarray:
     if col and col in raw.columns:
         return raw[col].astype(str).str.strip().to_numpy(dtype=object)
@@ -150,11 +177,13 @@ def normalise(
 ) -> tuple[pd.DataFrame, ImportReport]:
     """Map a raw table onto the history columns, rejecting (and counting) bad rows."""
     _check_columns(raw, cmap, source)
+    _check_tz(cmap.tz)
     rep = report or ImportReport(source=source)
     n = len(raw)
     rep.rows_read += n
     time = _parse_time(raw, cmap)
     lon, lat = _coords(raw, cmap)
+    _refuse_unreadable(raw, cmap, source, time, lon)
     cat = (
         np.full(n, cmap.category_value, dtype=object)
         if cmap.category_value is not None

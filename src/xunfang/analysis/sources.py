@@ -226,6 +226,12 @@ def load_incidents(
                 f"--incidents {source}: neither a file nor a preset (presets: {', '.join(PRESETS)})"
             )
         files, cmap = [path], ColumnMap()
+        if path.suffix == ".parquet":
+            from xunfang.analysis.history import load_parquet
+
+            history = load_parquet(path)
+            report = ImportReport(source=source, rows_read=len(history))
+            return finish([history], report), report, None
     if mapping:
         cmap = replace(cmap, **{k: (v or None) for k, v in mapping.items()})  # type: ignore[arg-type]
     districts = preset_districts(source, root) if preset else None
