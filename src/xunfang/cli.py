@@ -61,6 +61,10 @@ def _register() -> None:
 
     app.add_typer(analysis_cli.app, name="analyze")
 
+    from xunfang.reports import cli as reports_cli
+
+    app.command(name="report")(reports_cli.report)
+
 
 _register()
 
