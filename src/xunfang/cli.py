@@ -64,6 +64,7 @@ def _register() -> None:
     from xunfang.reports import cli as reports_cli
 
     app.command(name="report")(reports_cli.report)
+    app.command(name="report-due")(reports_cli.report_due)
 
 
 _register()

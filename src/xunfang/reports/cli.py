@@ -33,3 +33,18 @@ def report(  # noqa: PLR0917
         method=method,
     )
     print_json({"written": [str(p) for p in build(req)]})
+
+
+def report_due(
+    out: Annotated[Path, typer.Option(help="output folder")] = Path("bulletins"),
+    today: Annotated[str | None, typer.Option(help="run as if on this day (YYYY-MM-DD)")] = None,
+    incidents: Annotated[str, typer.Option(help="incident history: preset or file")] = "chicago",
+    db: Annotated[str | None, typer.Option(help="service database URL (optional)")] = None,
+) -> None:
+    """Build the bulletins due today (day; Mondays also week; the 1st also month) — for cron."""
+    from datetime import UTC, datetime
+
+    from xunfang.reports.schedule import run_due
+
+    day = parse_date(today).date() if today else datetime.now(UTC).date()
+    print_json({"written": [str(p) for p in run_due(day, out=out, source=incidents, database_url=db)]})
