@@ -70,7 +70,7 @@ def trend(series: pd.Series, *, period: str, title: str) -> bytes:
     with _style():
         fig = Figure(figsize=(7.0, 1.9))
         ax = fig.add_subplot()
-        labels = [pd.Timestamp(t).strftime("%m-%d" if period != "month" else "%Y-%m") for t in series.index]
+        labels = [pd.Timestamp(t).strftime("%m-%d" if period != "month" else "%y/%m") for t in series.index]
         colours = [LIGHT] * max(len(series) - 1, 0) + [NAVY]
         ax.bar(range(len(series)), series.to_numpy(), color=colours[-len(series) :] if len(series) else [])
         step = max(1, len(labels) // 14)

@@ -10,6 +10,9 @@ TITLES = {
 WORDS: dict[str, dict[str, str]] = {
     "zh": {
         "org": "巡防 · 情报指挥中心",
+        "colon": "：",
+        "lp": "（",
+        "rp": "）",
         "internal": "内部资料 注意保存",
         "period": "统计时段",
         "generated": "生成时间",
@@ -28,13 +31,13 @@ WORDS: dict[str, dict[str, str]] = {
         "change": "变化",
         "level": "预警",
         "rule": "依据",
-        "sec_category": "三、警情类别与发案场所",
+        "sec_category": "四、警情类别与发案场所",
         "category": "类别",
         "place": "发案场所",
         "sec_trend": "四、趋势",
         "trend_title": "近期走势（深色为本期）",
         "hours_title": "分时段警情（阴影为重点巡防时段）",
-        "sec_hotspot": "四、热点研判与红黄蓝区域",
+        "sec_hotspot": "三、热点研判与红黄蓝区域",
         "hotspot_note": (
             "下期（{h} 天）预测热点：红色为预测强度前 5% 网格，黄色为其后 15%；辖区底色为辖区等级。"
         ),
@@ -91,6 +94,9 @@ WORDS: dict[str, dict[str, str]] = {
     },
     "en": {
         "org": "xunfang · Intelligence & Command Centre",
+        "colon": ": ",
+        "lp": " (",
+        "rp": ")",
         "internal": "Internal — handle with care",
         "period": "Period",
         "generated": "Generated",
@@ -109,13 +115,13 @@ WORDS: dict[str, dict[str, str]] = {
         "change": "Change",
         "level": "Warning",
         "rule": "Rule",
-        "sec_category": "3. Categories and places",
+        "sec_category": "4. Categories and places",
         "category": "Category",
         "place": "Place type",
         "sec_trend": "4. Trend",
         "trend_title": "Recent trend (dark bar: this period)",
         "hours_title": "Incidents by hour (shaded: key patrol window)",
-        "sec_hotspot": "4. Hotspots and red/yellow/blue zones",
+        "sec_hotspot": "3. Hotspots and red/yellow/blue zones",
         "hotspot_note": (
             "Forecast hotspots for the next {h} days: red = top 5 % of cells by forecast density, "
             "yellow = next 15 %; district shading shows the district class."
