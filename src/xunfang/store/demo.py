@@ -53,11 +53,18 @@ class DemoUser:
     unit: str | None
 
 
-def city_areas(city: str, data_dir: Path) -> tuple[list[Area], list[StationArea]]:
+def city_areas(
+    city: str, data_dir: Path, cell_size_m: float | None = None
+) -> tuple[list[Area], list[StationArea]]:
     if city == "chicago":
-        return loaders.chicago(data_dir), loaders.chicago_stations(data_dir)
+        cell = cell_size_m or 500.0
+        return loaders.chicago(
+            data_dir, cell_size_m=cell, zone_size_m=max(cell, 2000.0)
+        ), loaders.chicago_stations(data_dir)
     if city == "beijing":
-        return loaders.beijing(data_dir), loaders.beijing_stations(data_dir)[1]
+        cell = cell_size_m or 1000.0
+        areas = loaders.beijing(data_dir, cell_size_m=cell, zone_size_m=max(cell, 3000.0))
+        return areas, loaders.beijing_stations(data_dir)[1]
     raise InvalidInput(f"unknown demo city {city!r}; expected one of {', '.join(CITIES)}", field="--demo")
 
 
@@ -69,6 +76,9 @@ def plan_units(stations: list[StationArea], areas: list[Area], per_station: int)
     out = []
     for si, st in enumerate(stations):
         kinds = [*AT_STATION, *AT_POSTS, ROTATING[si % len(ROTATING)], ROTATING[(si + 3) % len(ROTATING)]]
+        if per_station < len(kinds):  # small stations: one patrol car, the rest rotate through the types
+            rest = kinds[1:]
+            kinds = [kinds[0], *(rest[(si + j) % len(rest)] for j in range(len(rest)))]
         posts = zones.get(st.code) or []
         for k, ft in enumerate(kinds[:per_station]):
             if k < len(AT_STATION) or not posts:
@@ -95,10 +105,17 @@ def plan_units(stations: list[StationArea], areas: list[Area], per_station: int)
     return out
 
 
-def seed(session: Session, city: str, data_dir: Path, *, per_station: int | None = None) -> list[DemoUser]:
+def seed(
+    session: Session,
+    city: str,
+    data_dir: Path,
+    *,
+    per_station: int | None = None,
+    cell_size_m: float | None = None,
+) -> list[DemoUser]:
     """Seed the demo (idempotent); returns the demo users and their passwords."""
-    areas, stations = city_areas(city, data_dir)
-    per = per_station or max(1, min(10, -(-200 // len(stations))))
+    areas, stations = city_areas(city, data_dir, cell_size_m)
+    per = per_station or max(2, min(10, -(-200 // len(stations))))
     now = utcnow()
     with session.begin():
         if jstore.count(session) == 0:
