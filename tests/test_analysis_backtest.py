@@ -184,3 +184,14 @@ def test_run_backtest_includes_network_and_exposure() -> None:
     shares = out["exposure"]["districts"]
     assert set(shares) == {"W", "E"}
     assert sum(d["flagged_share"] for d in shares.values()) == pytest.approx(1.0, abs=1e-3)
+
+
+def test_network_is_skipped_without_a_network() -> None:
+    cfg = BacktestConfig(
+        parse_period("2020-01-01:2020-05-31", "--train"),
+        parse_period("2020-06-01:2020-06-30", "--test"),
+        methods=("naive", "network"),
+    )
+    out = run_backtest(synthetic_history(days=200), cfg)
+    assert set(out["methods"]) == {"naive"} and "network" in out["skipped"]
+    assert "exposure" not in out

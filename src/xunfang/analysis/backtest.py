@@ -205,10 +205,11 @@ def run_backtest(
     """The whole backtest as the JSON-ready dict the CLI prints."""
     events, t_end, origins = prepare(history, cfg, districts)
     methods: dict[str, Any] = {}
+    skipped: dict[str, str] = {}
     kept: dict[str, list[np.ndarray]] = {}
     for name in cfg.methods:
         if name == "network" and cfg.network is None:
-            methods[name] = {"skipped": "no road network for this source (pass --network GMNS_DIR)"}
+            skipped[name] = "no road network for this source (pass --network GMNS_DIR)"
             continue
         method = make_method(name, cfg)
         ev = events
@@ -223,6 +224,8 @@ def run_backtest(
     scored = {n: m for n, m in methods.items() if "hit_rate" in m and m["unit"] == "cell"}
     best = max(scored, key=lambda n: scored[n]["hit_rate"]["5"]) if scored else None
     out: dict[str, Any] = {"methods": methods, "best": best}
+    if skipped:
+        out["skipped"] = skipped
     out["config"] = {
         "source": source,
         "train": [str(cfg.train[0].date()), str((cfg.train[1] - pd.Timedelta(days=1)).date())],

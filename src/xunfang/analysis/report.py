@@ -14,9 +14,6 @@ def table(result: dict[str, Any]) -> str:
     )
     lines = [head, "-" * len(head)]
     for name, m in result["methods"].items():
-        if "hit_rate" not in m:
-            lines.append(f"{name:<12}skipped: {m.get('skipped', '')}")
-            continue
         hr, pai, pei = m["hit_rate"], m["pai"], m["pei"]
         ll = m.get("loglik_per_event")
         lines.append(
@@ -27,6 +24,8 @@ def table(result: dict[str, Any]) -> str:
             + (f"{ll:>8.3f}" if ll is not None else f"{'-':>8}")
             + f"{m['runtime_s']:>8.1f}"
         )
+    for name, why in result.get("skipped", {}).items():
+        lines.append(f"{name:<12}skipped: {why}")
     lines.append(f"best (grid, hit rate at 5 % of area): {result.get('best')}")
     if "best_vs_naive_5pct" in result:
         lines.append(f"best vs tuned naive at 5 %: {result['best_vs_naive_5pct'] * 100:+.1f} % (relative)")
@@ -51,9 +50,8 @@ def plot(result: dict[str, Any], path: Path) -> None:
     cfg = result.get("config", {})
     ax.set_xlabel("share of area / street length flagged (%)")
     ax.set_ylabel("hit rate (share of next-window incidents)")
-    ax.set_title(
-        f"{cfg.get('source', '')} test {cfg.get('test', '')} horizon {cfg.get('horizon_days', '')} d"
-    )
+    test = " to ".join(cfg.get("test", []))
+    ax.set_title(f"{cfg.get('source', '')}: test {test}, horizon {cfg.get('horizon_days', '')} d")
     ax.grid(alpha=0.3)
     ax.legend()
     fig.tight_layout()
