@@ -105,6 +105,24 @@ def test_bad_reports_are_refused_and_nothing_is_stored(engine: Engine) -> None:
         assert count_reports(client, commander) == 0
 
 
+def test_station_staff_see_only_their_station(engine: Engine) -> None:
+    with service(engine, with_network=False) as (client, _ctx):
+        east = post_report(client, lon=f"{LON0 + 0.035:.6f}", lat=f"{LAT0 + 0.03:.6f}").json()["id"]
+        west = post_report(client, phone="13222222222").json()["id"]
+        station = token(client, "station")  # a ST-W user
+        ids = [r["id"] for r in client.get("/api/v1/community/reports", headers=station).json()["items"]]
+        assert ids == [west]
+        assert client.get(f"/api/v1/community/reports/{east}", headers=station).status_code == 404
+        t = client.post(
+            f"/api/v1/community/reports/{east}/triage", json={"action": "dismiss"}, headers=station
+        )
+        assert t.status_code == 404
+        page = client.get("/community/report")
+        assert (
+            page.status_code == 200 and "<form" in page.text and "text/html" in page.headers["content-type"]
+        )
+
+
 def test_report_page_is_self_contained() -> None:
     from xunfang.community.page import report_form
 
