@@ -279,3 +279,43 @@ def test_volunteer_never_sees_reporter_or_party_identity(engine: Engine) -> None
         assert one["reporter"] is None and one["reporter_withheld"]
         ds = client.get("/api/v1/community/disputes", headers=vol).json()["items"]
         assert ds[0]["parties"] is None and ds[0]["parties_withheld"]
+
+
+READ = {"admin", "commander", "dispatcher", "station", "patrol", "volunteer", "analyst"}
+STAFF = {"admin", "commander", "dispatcher", "station"}
+# the policy, stated here independently of the code: endpoint -> roles allowed
+MATRIX: dict[str, set[str]] = {
+    "GET /community/reports": READ,
+    "GET /community/reports/{id}": READ,
+    "GET /community/reports/{id}/photo": STAFF,
+    "POST /community/reports/{id}/triage": STAFF,
+    "POST /community/volunteers": {"admin", "commander", "station"},
+    "GET /community/volunteers/leaderboard": READ,
+    "POST /community/shops": {"admin", "commander", "station"},
+    "POST /community/hazards": STAFF | {"patrol", "volunteer"},
+    "POST /community/disputes": STAFF,
+    "GET /community/disputes": READ,
+}
+BODIES: dict[str, object] = {
+    "POST /community/reports/{id}/triage": {"action": "dismiss"},
+    "POST /community/volunteers": {"code": "VX", "name": "x", "station": "ST-W"},
+    "POST /community/shops": {"code": "SX", "name": "x", **A},
+    "POST /community/hazards": {"category": "fire", "description": "x", **A},
+    "POST /community/disputes": {"category": "other", **A, "parties": [{"name": "x"}], "mediator": "M0"},
+}
+
+
+def test_community_role_matrix(engine: Engine) -> None:
+    with service(engine, with_network=False) as (client, _ctx):
+        for role in sorted(READ | STAFF | {"auditor"}):
+            headers = token(client, role)
+            rep = post_report(client, phone=f"1380000{len(role):04d}{ord(role[0])}").json()["id"]
+            for ep, allowed in MATRIX.items():
+                method, path = ep.split(" ")
+                url = "/api/v1" + path.replace("{id}", str(rep))
+                status = client.request(method, url, json=BODIES.get(ep), headers=headers).status_code
+                if role in allowed:
+                    assert status not in (401, 403) and status < 500, (ep, role, status)
+                else:
+                    assert status == 403, (ep, role, status)
+                assert client.request(method, url, json=BODIES.get(ep)).status_code == 401, ep
