@@ -54,6 +54,8 @@ def test_volunteers_teams_and_leaderboard(engine: Engine) -> None:
             headers=st,
         )
         assert team.status_code == 201 and team.json()["mixed"], team.text
+        listed = client.get("/api/v1/community/teams", headers=token(client, "volunteer")).json()["items"]
+        assert listed[0]["code"] == "T1" and {"kind": "unit", "ref": "U-PAT-1"} in listed[0]["members"]
         ghost = client.post(
             "/api/v1/community/teams",
             json={

@@ -133,6 +133,13 @@ def _check_member(session: Session, kind: str, ref: str) -> None:
         raise InvalidInput(f"member kind {kind!r}: expected volunteer or unit", field="members")
 
 
+def teams(session: Session, station: str | None) -> Sequence[PatrolTeam]:
+    stmt = select(PatrolTeam).order_by(PatrolTeam.code)
+    if station is not None:
+        stmt = stmt.where(PatrolTeam.station_code == station)
+    return session.execute(stmt).scalars().all()
+
+
 def team_members(session: Session, team_id: int) -> list[tuple[str, str]]:
     rows = session.execute(
         select(TeamMember).where(TeamMember.team_id == team_id).order_by(TeamMember.id)

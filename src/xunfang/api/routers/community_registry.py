@@ -29,6 +29,7 @@ from xunfang.api.schemas.community import (
     ShopPage,
     ShopRead,
     TeamIn,
+    TeamPage,
     TeamRead,
     VolunteerIn,
     VolunteerPage,
@@ -153,6 +154,26 @@ def add_team(body: TeamIn, ctx: CtxDep, session: SessionDep, user: Manager) -> T
         members=[{"kind": k, "ref": r} for k, r in members],
         mixed=kinds == {"volunteer", "unit"},
     )
+
+
+@router.get("/teams", response_model=TeamPage)
+def list_teams(session: SessionDep, user: Reader) -> TeamPage:
+    """Mixed patrol teams with their members (volunteer codes and unit ids)."""
+    with session.begin():
+        out = []
+        for t in volunteers.teams(session, station_of(user)):
+            members = volunteers.team_members(session, t.id)
+            kinds = {k for k, _ in members}
+            out.append(
+                TeamRead(
+                    code=t.code,
+                    name=t.name,
+                    station=t.station_code,
+                    members=[{"kind": k, "ref": r} for k, r in members],
+                    mixed=kinds == {"volunteer", "unit"},
+                )
+            )
+    return TeamPage(items=out)
 
 
 @router.post("/shops", response_model=ShopRead, status_code=201)

@@ -115,6 +115,10 @@ class TeamRead(ReadModel):
     mixed: bool
 
 
+class TeamPage(ReadModel):
+    items: list[TeamRead]
+
+
 class ActivityIn(StrictModel):
     kind: Literal["patrol", "training", "event_duty", "publicity"]
     hours: Annotated[float, Field(ge=0, le=24, allow_inf_nan=False)]
