@@ -126,3 +126,15 @@ def test_dates_outside_the_history_are_refused(chicago: Any, tmp_path: Path) -> 
         bulletin.parse_formats("html,docx")
     with pytest.raises(InvalidInput):
         bulletin.parse_date("12/06/2019")
+
+
+def test_every_chinese_label_has_a_glyph() -> None:
+    """Labels only shown when a section has data (or in other periods) are covered too."""
+    from xunfang.reports import i18n
+
+    tables = [i18n.WORDS, i18n.TITLES, i18n.LEVEL_NAMES, i18n.RULE_NAMES, i18n.PLACE_NAMES, i18n.FORCE_NAMES]
+    text = "".join(v for t in tables for v in t["zh"].values())
+    missing = sorted(
+        {c for c in text if ord(c) > 0x7F and not c.isspace()} - {chr(c) for c in _cjk_font_cmap()}
+    )
+    assert missing == []
