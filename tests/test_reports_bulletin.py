@@ -138,3 +138,35 @@ def test_every_chinese_label_has_a_glyph() -> None:
         {c for c in text if ord(c) > 0x7F and not c.isspace()} - {chr(c) for c in _cjk_font_cmap()}
     )
     assert missing == []
+
+
+def test_scheduled_run_falls_back_to_the_end_of_the_history(data_dir: Path, tmp_path: Path) -> None:
+    from datetime import date
+
+    from xunfang.reports.schedule import run_due
+
+    files = run_due(date(2020, 1, 1), out=tmp_path, method="naive")  # a Wednesday and the 1st
+    names = sorted(p.name for p in files)
+    assert names == [
+        "bulletin-day-2019-12-31-zh.html",
+        "bulletin-day-2019-12-31-zh.pdf",
+        "bulletin-month-2019-12-01-zh.html",
+        "bulletin-month-2019-12-01-zh.pdf",
+    ]
+
+
+def test_service_starts_and_stops_with_the_bulletin_task(tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from xunfang.api.app import create_app
+    from xunfang.api.context import ServiceContext
+    from xunfang.core.settings import Settings
+    from xunfang.store.db import make_engine
+    from xunfang.store.migrate import upgrade
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'svc.db'}")
+    upgrade(engine)
+    ctx = ServiceContext(settings=Settings(env="test", bulletin_dir=tmp_path / "b"), engine=engine)
+    with TestClient(create_app(ctx, watch_deadlines=False)) as client:
+        assert client.get("/community/report").status_code == 200
+    engine.dispose()

@@ -151,12 +151,12 @@ def _issue(h: HistoryPart, lang: str) -> str:
             return f"{start.isocalendar().year}年 第{start.isocalendar().week}期"
         if period == "month":
             return f"{start.year}年 第{start.month}期"
-        return f"{start.year}年 第{start.dayofyear}期"
+        return f"{start.year}年 第{start.day_of_year}期"
     if period == "week":
         return f"{start.isocalendar().year} · No. {start.isocalendar().week}"
     if period == "month":
         return f"{start.year} · No. {start.month}"
-    return f"{start.year} · No. {start.dayofyear}"
+    return f"{start.year} · No. {start.day_of_year}"
 
 
 def _dir(x: float | None, lang: str) -> str:
