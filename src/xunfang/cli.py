@@ -51,27 +51,23 @@ def _root() -> None:
 
 def _register() -> None:
     """Attach the domain sub-commands (imported here so `xunfang --help` stays one place)."""
+    from xunfang.analysis import cli as analysis_cli
+    from xunfang.api import cli as api_cli
+    from xunfang.bench import cli as bench_cli
+    from xunfang.bench import service as bench_service
     from xunfang.network import cli as network_cli
+    from xunfang.reports import cli as reports_cli
 
     app.add_typer(network_cli.app, name="network")
     app.command(context_settings=COORD_ARGS)(network_cli.route)
-
-    from xunfang.analysis import cli as analysis_cli
-
-    app.add_typer(analysis_cli.app, name="analyze")
-
-    from xunfang.bench import cli as bench_cli
-
-    app.add_typer(bench_cli.app, name="bench")
-
-    from xunfang.api import cli as api_cli
-
     app.command()(api_cli.serve)
     app.add_typer(api_cli.users_app, name="users")
     app.add_typer(api_cli.audit_app, name="audit")
-    from xunfang.bench import service as bench_service  # keep last: joins an existing `bench` group
-
-    bench_service.attach(app)
+    app.add_typer(analysis_cli.app, name="analyze")
+    app.command(name="report")(reports_cli.report)
+    app.command(name="report-due")(reports_cli.report_due)
+    app.add_typer(bench_cli.app, name="bench")
+    bench_service.attach(app)  # joins the existing `bench` group
 
 
 _register()

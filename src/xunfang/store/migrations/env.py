@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
+import xunfang.store.community  # noqa: F401  (community tables on the same metadata)
 from xunfang.store.models import Base
 
 connection = context.config.attributes["connection"]
