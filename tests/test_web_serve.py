@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
 
 from xunfang.core.errors import DataNotFound
@@ -58,3 +58,23 @@ def test_paths_outside_the_bundle_are_refused(client: TestClient) -> None:
 def test_missing_bundle_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(DataNotFound, match="npm run build"):
         mount_web(FastAPI(), dist=tmp_path)
+
+
+def test_live_token_query_becomes_a_bearer_header() -> None:
+    app = FastAPI()
+
+    @app.get("/api/v1/live")
+    def live(request: Request) -> dict[str, str | None]:
+        return {"auth": request.headers.get("authorization"), "query": request.url.query}
+
+    @app.get("/api/v1/other")
+    def other(request: Request) -> dict[str, str | None]:
+        return {"auth": request.headers.get("authorization")}
+
+    mount_web(app)
+    client = TestClient(app)
+    got = client.get("/api/v1/live?token=abc.def&ping_s=1").json()
+    assert got == {"auth": "Bearer abc.def", "query": "ping_s=1"}
+    sent = client.get("/api/v1/live?token=x", headers={"Authorization": "Bearer real"}).json()
+    assert sent["auth"] == "Bearer real"
+    assert client.get("/api/v1/other?token=x").json() == {"auth": None}

@@ -2,7 +2,7 @@
 // events; this reads them by shape (a unit, a batch of positions, an incident) so small changes in
 // the service's envelope do not break the map.
 import type { Id, Incident, Unit } from "./store";
-import { applyPosition, incidents, refreshIncident, upsertIncident, upsertUnit } from "./store";
+import { applyPosition, incidents, loadUnits, refreshIncident, upsertIncident, upsertUnit } from "./store";
 
 type Msg = Record<string, unknown>;
 const pendingRefresh = new Set<string>();
@@ -22,6 +22,19 @@ function scheduleRefresh(id: Id): void {
     ids.forEach((i) => void refreshIncident(i).catch(() => undefined));
   }, 150);
 }
+
+// Unit status is not carried by assignment and incident events; the unit list is re-read (at
+// most every 300 ms) when one arrives.
+let unitsTimer = 0;
+function scheduleUnitsReload(): void {
+  if (unitsTimer) return;
+  unitsTimer = window.setTimeout(() => {
+    unitsTimer = 0;
+    void loadUnits().catch(() => undefined);
+  }, 300);
+}
+
+const INCIDENT_FIELDS = ["status", "category", "priority", "lon", "lat", "tier_min", "station"];
 
 function applyUnit(u: Msg): void {
   if (u.id === undefined && u.unit_id !== undefined) u = { ...u, id: u.unit_id };
@@ -51,5 +64,13 @@ export function ingest(msg: unknown, eventName?: string): void {
     upsertIncident(payload as Incident);
   }
   const incId = payload.incident_id ?? (kind.startsWith("incident") ? payload.id : undefined);
+  if (kind === "incident" && payload.incident_id !== undefined) {
+    const patch: Msg = { id: payload.incident_id };
+    for (const f of INCIDENT_FIELDS) if (payload[f] !== undefined) patch[f] = payload[f];
+    upsertIncident(patch as Incident);
+  }
+  if (kind === "assignment" || (kind === "incident" && payload.event) || kind === "deadline") {
+    scheduleUnitsReload();
+  }
   if (incId !== undefined && (incidents.has(String(incId)) || kind.startsWith("incident"))) scheduleRefresh(incId as Id);
 }

@@ -75,10 +75,12 @@ export function applyPosition(p: { unit_id: Id; lon: number; lat: number; at?: s
   const key = String(p.unit_id);
   const unit = units.get(key);
   if (!unit) return;
-  if (p.at && typeof unit.at === "string" && p.at < unit.at) return;
+  const at = p.at ? Date.parse(p.at) : NaN;
+  const prev = typeof unit.fix_at === "string" ? Date.parse(unit.fix_at) : NaN;
+  if (at < prev) return;
   unit.lon = p.lon;
   unit.lat = p.lat;
-  if (p.at) unit.at = p.at;
+  if (p.at) unit.fix_at = p.at;
   touch("units");
 }
 
@@ -97,7 +99,7 @@ export async function loadUnits(): Promise<void> {
 }
 
 export async function loadIncidents(): Promise<void> {
-  const list = itemsOf<Incident>(await api("/api/v1/incidents"));
+  const list = itemsOf<Incident>(await api("/api/v1/incidents?limit=500"));
   incidents.clear();
   list.forEach((i) => incidents.set(String(i.id), i));
   touch("incidents");

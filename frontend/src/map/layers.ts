@@ -8,7 +8,7 @@ export const GROUPS: Record<string, string[]> = {
   districts: ["districts-fill", "districts-line"],
   zones: ["zones-line"],
   grid: ["grid-line"],
-  coverage: ["coverage-fill"],
+  coverage: ["coverage-fill", "coverage-line"],
   roads: ["roads-casing", "roads"],
   posts: ["posts-line", "posts"],
   incidents: ["incidents-halo", "incidents"],
@@ -23,9 +23,11 @@ export function addLayers(map: MlMap): void {
   map.addLayer({ id: "districts-line", type: "line", source: "districts", paint: { "line-color": "#64748b", "line-width": 1.2 } });
   map.addLayer({ id: "zones-line", type: "line", source: "zones", paint: { "line-color": "#94a3b8", "line-width": 0.8, "line-dasharray": [3, 2] } });
   map.addLayer({ id: "grid-line", type: "line", source: "grid", layout: { visibility: "none" }, paint: { "line-color": "#334155", "line-width": 0.5 } });
-  map.addLayer({ id: "coverage-fill", type: "fill", source: "coverage", paint: { "fill-color": C as never, "fill-opacity": 0.18 } });
+  map.addLayer({ id: "coverage-fill", type: "fill", source: "coverage", filter: ["match", ["geometry-type"], ["Polygon", "MultiPolygon"], true, false], paint: { "fill-color": C as never, "fill-opacity": 0.18 } });
   map.addLayer({ id: "roads-casing", type: "line", source: "roads", paint: { "line-color": "#0f172a", "line-width": ["interpolate", ["linear"], ["zoom"], 9, 1.5, 15, 7] } });
   map.addLayer({ id: "roads", type: "line", source: "roads", paint: { "line-color": "#3b4a63", "line-width": ["interpolate", ["linear"], ["zoom"], 9, 0.6, 15, 4] } });
+  // Coverage arrives as the road lines reached within 1/3/5 minutes: drawn over the roads, glowing.
+  map.addLayer({ id: "coverage-line", type: "line", source: "coverage", filter: ["match", ["geometry-type"], ["LineString", "MultiLineString"], true, false], paint: { "line-color": C as never, "line-opacity": 0.75, "line-width": ["interpolate", ["linear"], ["zoom"], 9, 1.4, 15, 6] } });
   map.addLayer({ id: "posts-line", type: "line", source: "posts", filter: ["==", ["geometry-type"], "LineString"], paint: { "line-color": "#2dd4bf", "line-width": 2, "line-dasharray": [1, 1] } });
   map.addLayer({ id: "posts", type: "circle", source: "posts", filter: ["==", ["geometry-type"], "Point"], paint: { "circle-radius": 4, "circle-color": "#0a111f", "circle-stroke-color": "#2dd4bf", "circle-stroke-width": 2 } });
   map.addLayer({ id: "incidents-halo", type: "circle", source: "incidents", paint: { "circle-radius": ["interpolate", ["linear"], ["zoom"], 9, 9, 15, 18], "circle-color": C as never, "circle-opacity": 0.25 } });

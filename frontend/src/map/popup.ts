@@ -18,7 +18,7 @@ export function featureDetails(f: MapGeoJSONFeature): HTMLElement {
       h("h4", {}, String(u.name ?? u.id)),
       h("div", {}, tc("force", u.force_type), " · ", tc("mode", u.mode)),
       h("div", { class: `status status-${String(u.status)}` }, tc("st", u.status)),
-      rows({ id: u.id, station: (u.station_code ?? u.station) as unknown, at: u.at }),
+      rows({ id: u.id, station: (u.station_code ?? u.station) as unknown, fix: u.fix_at }),
     );
   }
   if (f.layer.id === "incidents") {

@@ -7,7 +7,7 @@ import { nameOf, onLangChange, t, tc } from "../i18n";
 import { priorityBadge, slaBadge } from "../sla";
 import { categoryOf, incidentStatus, incidents, loadUnits, refreshIncident, subscribe, units, type Incident } from "../store";
 
-type Rec = { unit_id: string; eta_s: number; distance_m: number; tier_min: number | null; eligible: boolean; reasons: unknown[] };
+type Rec = { unit_id: string; force_type?: string; eta_s: number | null; distance_m: number | null; tier_min: number | null; eligible: boolean; reasons: unknown[] };
 type Ev = { type?: string; actor?: string; at?: string; before?: unknown; after?: unknown; note?: string; data?: Record<string, unknown>; [k: string]: unknown };
 const STEPS: Record<string, string[]> = {
   received: ["cancel"],
@@ -74,7 +74,7 @@ export function renderDetail(el: HTMLElement, id: string): { dispose(): void } {
       h("tbody", {}, recs.slice(0, 12).map((r) => {
         const u = units.get(String(r.unit_id));
         return h("tr", { class: r.eligible ? "" : "ineligible", "data-testid": "rec-row" },
-          h("td", {}, String(u?.name ?? r.unit_id)), h("td", {}, tc("force", u?.force_type)), h("td", { class: "num" }, mmss(r.eta_s)),
+          h("td", {}, String(u?.name ?? r.unit_id)), h("td", {}, tc("force", r.force_type ?? u?.force_type)), h("td", { class: "num" }, r.eta_s === null ? "—" : mmss(r.eta_s)),
           h("td", { class: "num" }, metres(r.distance_m)), h("td", {}, r.tier_min ? h("span", { class: `tier tier-${r.tier_min}` }, t("tier.n", { n: r.tier_min })) : "—"),
           h("td", {}, r.eligible ? t("yes") : t("no")), h("td", { class: "reasons" }, (r.reasons ?? []).map(reasonText).join("; ")),
           h("td", {}, open && r.eligible ? h("button", { class: "btn btn-primary btn-sm", "data-testid": "dispatch", onclick: () => void dispatch(r.unit_id) }, t("rec.dispatch")) : null));
@@ -83,7 +83,8 @@ export function renderDetail(el: HTMLElement, id: string): { dispose(): void } {
   const eventList = (events: Ev[]): HTMLElement =>
     h("ol", { class: "events", "data-testid": "events" }, [...events].reverse().map((e) =>
       h("li", {}, h("span", { class: "muted" }, dateTime(e.at)), h("b", {}, tc("step", e.type)), h("span", {}, `${e.actor ?? ""} ${e.note ?? ""}`),
-        e.before || e.after ? h("span", { class: "muted small" }, `${tc("st", e.before)} → ${tc("st", e.after)}`) : null)));
+        e.unit_id ? h("span", { class: "muted" }, String(units.get(String(e.unit_id))?.name ?? e.unit_id)) : null,
+        e.after_status ? h("span", { class: "muted small" }, `${tc("st", e.before_status)} → ${tc("st", e.after_status)}`) : null)));
   const load = async (): Promise<void> => {
     inc = await refreshIncident(id);
     paint();

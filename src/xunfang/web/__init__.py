@@ -20,6 +20,7 @@ from starlette.types import Scope
 
 from xunfang.core.errors import DataNotFound
 from xunfang.core.settings import get_settings
+from xunfang.web.live_token import LiveTokenBridge
 
 DIST = Path(__file__).parent / "dist"
 API_PREFIX = "/api"
@@ -65,10 +66,13 @@ def _routes(dist: Path, default_lang: str) -> list[BaseRoute]:
 def mount_web(app: FastAPI, *, dist: Path = DIST, default_lang: str | None = None) -> None:
     """Serve the built UI at ``/``. Call it after the API routers are included.
 
-    ``default_lang`` (``zh`` or ``en``) is the language a first-time user sees; it defaults to
-    ``XUNFANG_DEFAULT_LANG``. Raises DataNotFound when the bundle is missing (build ``frontend/``).
+    It also installs :class:`LiveTokenBridge`, so the browser's EventSource can authenticate to
+    ``/api/v1/live`` with ``?token=`` (EventSource cannot send headers). ``default_lang`` (``zh``
+    or ``en``) is the language a first-time user sees; it defaults to ``XUNFANG_DEFAULT_LANG``.
+    Raises DataNotFound when the bundle is missing (build ``frontend/``).
     """
     if not (dist / "index.html").is_file():
         raise DataNotFound(f"web bundle {dist}/index.html is missing; run `npm run build` in frontend/")
     lang = default_lang or get_settings().default_lang
     app.router.routes.append(_WebMount("/", routes=_routes(dist, lang), name="web"))
+    app.add_middleware(LiveTokenBridge)
