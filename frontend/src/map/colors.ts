@@ -10,6 +10,7 @@ export const UNIT_STATUS: Record<string, string> = {
   returning: "#38bdf8",
   off_duty: "#64748b",
   offline: "#475569",
+  out_of_service: "#475569",
 };
 export const PRIORITY: Record<string, string> = { "1": "#ef4444", "2": "#f97316", "3": "#eab308" };
 export const INCIDENT_STATUS: Record<string, string> = {

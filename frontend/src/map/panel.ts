@@ -26,7 +26,7 @@ export function renderPanel(el: HTMLElement, map: MlMap, st: PanelState): void {
     h("h3", {}, t("layers.title")), ...toggles,
     h("h3", {}, t("legend.title")),
     h("div", { class: "legend-cols" },
-      h("div", {}, ...["available", "dispatched", "en_route", "on_scene", "busy", "offline"].map((s) => swatch(UNIT_STATUS[s], tc("st", s)))),
+      h("div", {}, ...["available", "assigned", "en_route", "on_scene", "off_duty", "out_of_service"].map((s) => swatch(UNIT_STATUS[s], tc("st", s)))),
       h("div", {}, ...[1, 2, 3].map((p) => swatch(PRIORITY[String(p)], `${t("layer.incidents")} ${t(`priority.${p}`)}`)),
         ...Object.entries(FORCE).slice(0, 6).map(([k, c]) => swatch(c, tc("force", k), true))),
     ),

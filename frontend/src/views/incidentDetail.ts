@@ -56,7 +56,7 @@ export function renderDetail(el: HTMLElement, id: string): { dispose(): void } {
       h("div", { class: "detail-meta" },
         meta("incident.source", tc("src", inc.source)), meta("incident.reported_at", dateTime(inc.reported_at)),
         meta("incident.tier", inc.tier_min ? t("tier.n", { n: String(inc.tier_min) }) : ""), meta("incident.deadline", dateTime(inc.deadline_at)),
-        meta("incident.station", String(inc.station_code ?? inc.station ?? "")), meta("incident.lon", `${inc.lon?.toFixed(5)}, ${inc.lat?.toFixed(5)}`)),
+        meta("incident.station", String(inc.station_code ?? inc.station ?? "")), meta("incident.location", `${inc.lon?.toFixed(5)}, ${inc.lat?.toFixed(5)}`)),
       inc.description ? h("p", { class: "desc" }, String(inc.description)) : null,
       h("div", { class: "steps" }, steps),
       h("h3", {}, t("assign.title")), assigned.length ? h("ul", { class: "assigned-list" }, assigned) : h("div", { class: "muted" }, "—"),
@@ -73,7 +73,7 @@ export function renderDetail(el: HTMLElement, id: string): { dispose(): void } {
       h("thead", {}, h("tr", {}, ["rec.unit", "rec.force", "rec.eta", "rec.distance", "rec.tier", "rec.eligible", "rec.reasons", ""].map((k) => h("th", {}, k ? t(k) : "")))),
       h("tbody", {}, recs.slice(0, 12).map((r) => {
         const u = units.get(String(r.unit_id));
-        return h("tr", { class: r.eligible ? "" : "ineligible", "data-testid": "rec-row" },
+        return h("tr", { class: r.eligible ? "" : "ineligible", "data-testid": "rec-row", "data-force": String(r.force_type ?? u?.force_type) },
           h("td", {}, String(u?.name ?? r.unit_id)), h("td", {}, tc("force", r.force_type ?? u?.force_type)), h("td", { class: "num" }, r.eta_s === null ? "—" : mmss(r.eta_s)),
           h("td", { class: "num" }, metres(r.distance_m)), h("td", {}, r.tier_min ? h("span", { class: `tier tier-${r.tier_min}` }, t("tier.n", { n: r.tier_min })) : "—"),
           h("td", {}, r.eligible ? t("yes") : t("no")), h("td", { class: "reasons" }, (r.reasons ?? []).map(reasonText).join("; ")),
