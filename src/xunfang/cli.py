@@ -51,6 +51,11 @@ def _root() -> None:
 
 def _register() -> None:
     """Attach the domain sub-commands (imported here so `xunfang --help` stays one place)."""
+    from xunfang.api import cli as api_cli
+
+    app.command()(api_cli.serve)
+    app.add_typer(api_cli.users_app, name="users")
+    app.add_typer(api_cli.audit_app, name="audit")
 
 
 _register()
