@@ -54,7 +54,7 @@ def page(server: Server) -> Iterator[Any]:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         context = browser.new_context(viewport={"width": 1440, "height": 900}, locale="zh-CN")
         pg = context.new_page()
-        pg.set_default_timeout(20_000)
+        pg.set_default_timeout(30_000)
         origin = urlparse(server.url).netloc
 
         def watch(request: Any) -> None:
@@ -77,7 +77,7 @@ def shot(pg: Any, name: str) -> Path:
 
 def test_login_and_first_meaningful_paint(page: Any, server: Server) -> None:
     page.goto(f"{server.url}/map")
-    page.wait_for_selector("[data-testid=login-submit]")
+    page.wait_for_selector("[data-testid=login-submit]", timeout=90_000)
     shot(page, "01-login")
     page.fill("[data-testid=login-user]", server.user)
     page.fill("[data-testid=login-password]", server.password)
