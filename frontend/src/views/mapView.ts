@@ -1,5 +1,5 @@
 // View 1: the live command map.
-import maplibregl, { type LngLatBoundsLike, type Map as MlMap } from "maplibre-gl";
+import maplibregl, { type LngLatBoundsLike, type MapSourceDataEvent, type Map as MlMap } from "maplibre-gl";
 import "maplibre-gl/dist/maplibre-gl.css";
 import type { FeatureCollection } from "geojson";
 import { api, ApiError } from "../api";
@@ -54,6 +54,8 @@ export function mapView(): View {
       const queue = h("div", {});
       const right = h("aside", { class: "panel panel-right", "data-testid": "queue-panel" }, summary, queue);
       shell.content.append(mapEl, left, right);
+      // The roads are fetched while the map initialises, not after: they are the first paint.
+      const roadsRequest = fetchLayer("/api/v1/map/roads").catch(() => null);
       const map = new maplibregl.Map({ container: mapEl, style: BASE_STYLE, center: [-87.68, 41.84], zoom: 10, attributionControl: false, fadeDuration: 0 });
       window.__xunfangMap = map;
       map.addControl(new maplibregl.AttributionControl({ compact: true, customAttribution: "© OpenStreetMap contributors" }));
@@ -87,21 +89,33 @@ export function mapView(): View {
         cleanups.push(subscribe("incidents", () => (setData(map, "incidents", incidentFeatures()), renderQueue(queue))));
         // First meaningful paint: the first frame after the roads are drawn (or, without a roads
         // endpoint, the units), in ms since navigation start; the e2e test prints it.
-        const markPaint = (layer: string): void =>
-          void map.once("idle", () => {
-            if (window.__xunfangFirstPaint !== undefined) return;
-            window.__xunfangFirstPaint = performance.now();
-            window.__xunfangFirstPaintLayer = layer;
-          });
-        void fetchLayer("/api/v1/map/roads").then((roads) => {
-          if (!roads) return markPaint("units");
+        const markPaint = (layer: string): void => {
+          const onData = (e: MapSourceDataEvent): void => {
+            if (e.sourceId !== layer || !map.isSourceLoaded(layer)) return;
+            map.off("sourcedata", onData);
+            map.once("render", () => {
+              if (window.__xunfangFirstPaint !== undefined) return;
+              window.__xunfangFirstPaint = performance.now();
+              window.__xunfangFirstPaintLayer = layer;
+            });
+            map.triggerRepaint();
+          };
+          map.on("sourcedata", onData);
+          if (map.isSourceLoaded(layer) && layer === "units") onData({ sourceId: layer } as MapSourceDataEvent);
+        };
+        void roadsRequest.then((roads) => {
+          if (!roads) {
+            const box = bboxOf({ type: "FeatureCollection", features: unitFeatures() });
+            if (box) map.fitBounds(box, { padding: { top: 30, bottom: 30, left: 280, right: 360 }, animate: false });
+            return markPaint("units");
+          }
           const fc = asCollection(roads) ?? { type: "FeatureCollection", features: [] };
+          markPaint("roads");
           setData(map, "roads", fc);
           panel.available.add("roads");
           paintPanels();
           const box = bboxOf(fc);
           if (box) map.fitBounds(box, { padding: { top: 30, bottom: 30, left: 280, right: 360 }, animate: false });
-          markPaint("roads");
         });
         void fetchLayer("/api/v1/map/districts").then((d) => {
           if (d) (setData(map, "districts", colourDistricts(d)), panel.available.add("districts"), paintPanels());
@@ -111,7 +125,8 @@ export function mapView(): View {
             if (d) (setData(map, name, asCollection(d) ?? { type: "FeatureCollection", features: [] }), panel.available.add(name), paintPanels());
           }).catch(() => undefined);
         }
-        void loadCoverage();
+        // Coverage is computed on request and is heavy: ask for it once the first paint is done.
+        window.setTimeout(() => void loadCoverage(), 1500);
         const covTimer = window.setInterval(() => void loadCoverage(), 30000);
         cleanups.push(() => clearInterval(covTimer));
         setVisible(map, "grid", false);
