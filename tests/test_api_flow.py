@@ -45,3 +45,18 @@ def test_intake_recommend_assign_arrive_resolve(engine: Engine) -> None:
             "arrived",
             "resolved",
         ]
+
+
+def test_coverage_geojson_and_fractions(engine: Engine) -> None:
+    with service(engine) as (client, _ctx):
+        disp = token(client, "dispatcher")
+        empty = client.get("/api/v1/coverage", headers=disp).json()
+        assert empty["fractions"] == {"1min": 0.0, "3min": 0.0, "5min": 0.0} and empty["features"] == []
+        post_positions(client, disp)
+        cov = client.get("/api/v1/coverage", headers=disp).json()
+        assert cov["type"] == "FeatureCollection" and [
+            f["properties"]["minutes"] for f in cov["features"]
+        ] == [1, 3, 5]
+        f = cov["fractions"]
+        assert 0 < f["1min"] <= f["3min"] <= f["5min"] <= 1
+        assert cov["units"] == 7  # every unit but the drone (it does not count as arrival)

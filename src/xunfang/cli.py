@@ -56,6 +56,9 @@ def _register() -> None:
     app.command()(api_cli.serve)
     app.add_typer(api_cli.users_app, name="users")
     app.add_typer(api_cli.audit_app, name="audit")
+    from xunfang.bench import service as bench_service  # keep last: joins an existing `bench` group
+
+    bench_service.attach(app)
 
 
 _register()

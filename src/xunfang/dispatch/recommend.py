@@ -52,7 +52,7 @@ class IncidentView:
 @dataclass(frozen=True)
 class Policy:
     stale_after_s: float = 120.0
-    prefilter: int = 40
+    prefilter: int = 12
     hour: int | None = None  # None: the hour of ``now``
 
 

@@ -62,9 +62,6 @@ def create(
 ) -> tuple[Incident, bool]:
     """(incident, created). A repeated Idempotency-Key returns the first incident unchanged."""
     digest = data.digest()
-    existing = _replay(session, key, digest)
-    if existing is not None:
-        return existing, False
     cat = taxonomy.get(data.category)
     loc = jur.locate(data.lon, data.lat)
     priority = data.priority if data.priority is not None else cat.default_priority
@@ -73,7 +70,10 @@ def create(
     if (reported - now).total_seconds() > 300:
         raise InvalidInput(f"reported_at {reported.isoformat()} is in the future", field="reported_at")
     try:
-        with session.begin():
+        with session.begin():  # one transaction: key lookup, incident, event, key row, audit row
+            existing = _lookup(session, key, digest)
+            if existing is not None:
+                return existing, False
             inc = Incident(
                 category=cat.code,
                 priority=priority,
@@ -127,15 +127,19 @@ def create(
 
 def _replay(session: Session, key: str, digest: str) -> Incident | None:
     with session.begin():
-        row = session.get(IdempotencyKey, key)
-        if row is None:
-            return None
-        if row.body_hash != digest:
-            raise Conflict(
-                f"Idempotency-Key {key!r} was used for incident {row.incident_id} with a different body",
-                field="Idempotency-Key",
-            )
-        return session.get_one(Incident, row.incident_id)
+        return _lookup(session, key, digest)
+
+
+def _lookup(session: Session, key: str, digest: str) -> Incident | None:
+    row = session.get(IdempotencyKey, key)
+    if row is None:
+        return None
+    if row.body_hash != digest:
+        raise Conflict(
+            f"Idempotency-Key {key!r} was used for incident {row.incident_id} with a different body",
+            field="Idempotency-Key",
+        )
+    return session.get_one(Incident, row.incident_id)
 
 
 def record_event(

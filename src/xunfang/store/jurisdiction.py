@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import shapely
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
@@ -37,7 +38,8 @@ def load(session: Session) -> Jurisdiction | None:
     rows = session.execute(select(JurisdictionNode).order_by(JurisdictionNode.id)).scalars().all()
     if not rows:
         return None
-    geoms = shapely.from_wkt([r.wkt for r in rows])
+    # an object array: a list of strings would become a fixed-width array as wide as the longest WKT
+    geoms = shapely.from_wkt(np.array([r.wkt for r in rows], dtype=object))
     areas = [
         Area(r.code, Level(r.level), r.name_zh, r.name_en, r.parent_code, g, r.place_class)
         for r, g in zip(rows, geoms, strict=True)

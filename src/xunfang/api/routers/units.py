@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends
 
-from xunfang.api.deps import POSITIONS, SEE_UNITS, CtxDep, SessionDep, require_role
+from xunfang.api.deps import POSITIONS, SEE_UNITS, CtxDep, Forbidden, SessionDep, require_role
 from xunfang.api.schemas.units import PositionIn, PositionResult, UnitList, UnitRead
 from xunfang.api.security import Principal
 from xunfang.core.errors import InvalidInput
@@ -40,7 +40,9 @@ def post_positions(
         raise InvalidInput(
             "this account is not linked to a unit; ask an admin to set its unit", field="unit_id"
         )
-    newest = store.ingest(session, batch, only_unit=own)
+    if own is not None and any(f.unit_id != own for f in batch):
+        raise Forbidden(f"this account may only report the position of its own unit {own}")
+    newest = store.ingest(session, batch)
     newer = ctx.positions.offer(newest)
     for fix in newest:
         ctx.broker.publish(
