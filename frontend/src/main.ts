@@ -4,7 +4,7 @@ import { setUnauthorizedHandler } from "./api";
 import { getToken } from "./auth";
 import { initLang } from "./i18n";
 import { ingest } from "./ingest";
-import { simulateDrop, startLive } from "./live";
+import { simulateDrop, startLive, stopLive } from "./live";
 import { navigate, route, startRouter } from "./router";
 import { startSlaTicker } from "./sla";
 import * as store from "./store";
@@ -40,6 +40,7 @@ function afterLogin(): void {
 initLang();
 setUnauthorizedHandler(() => {
   started = false;
+  stopLive();
   if (location.pathname !== "/login") navigate(`/login?next=${encodeURIComponent(location.pathname)}`, true);
 });
 route(/^\/login\/?$/, () => loginView(afterLogin));
