@@ -34,6 +34,7 @@ from web_e2e_support import (
 pytestmark = pytest.mark.slow
 sync_api = pytest.importorskip("playwright.sync_api")
 OFFSITE: list[str] = []
+PAGE_ERRORS: list[str] = []
 JS = {p.stem: p.read_text(encoding="utf-8") for p in (Path(__file__).parent / "web_e2e_js").glob("*.js")}
 
 
@@ -63,6 +64,7 @@ def page(server: Server) -> Iterator[Any]:
                 OFFSITE.append(request.url)
 
         pg.on("request", watch)
+        pg.on("pageerror", lambda err: PAGE_ERRORS.append(str(err)))
         yield pg
         browser.close()
 
@@ -217,3 +219,7 @@ def test_stale_banner_and_reconnect(page: Any) -> None:
 
 def test_no_request_left_the_loopback_origin() -> None:
     assert OFFSITE == []
+
+
+def test_no_uncaught_script_errors() -> None:
+    assert PAGE_ERRORS == []

@@ -37,7 +37,11 @@ export function addLayers(map: MlMap): void {
 
 export function setData(map: MlMap, id: string, data: FeatureCollection | Feature[]): void {
   const fc: FeatureCollection = Array.isArray(data) ? { type: "FeatureCollection", features: data } : data;
-  (map.getSource(id) as GeoJSONSource | undefined)?.setData(fc);
+  try {
+    (map.getSource(id) as GeoJSONSource | undefined)?.setData(fc);
+  } catch {
+    /* the map was removed (view left) before this data arrived */
+  }
 }
 
 export function setVisible(map: MlMap, group: string, visible: boolean): void {

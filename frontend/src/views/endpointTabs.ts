@@ -3,6 +3,7 @@ import { api, ApiError } from "../api";
 import { h } from "../dom";
 import { onLangChange, t } from "../i18n";
 import type { View } from "../router";
+import { disposeMiniMaps } from "./miniMap";
 import { renderAny } from "./render";
 import { layout } from "./shell";
 
@@ -21,6 +22,7 @@ export function endpointTabs(active: string, tabs: Tab[]): View {
       shell.content.append(bar, body);
       const show = async (key: string): Promise<void> => {
         current = key;
+        disposeMiniMaps();
         paintBar();
         const tab = tabs.find((x) => x.key === key)!;
         body.replaceChildren(h("div", { class: "muted" }, t("loading")));
@@ -41,6 +43,7 @@ export function endpointTabs(active: string, tabs: Tab[]): View {
       void show(current);
     },
     unmount() {
+      disposeMiniMaps();
       cleanups.splice(0).forEach((fn) => fn());
     },
   };

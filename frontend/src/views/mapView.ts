@@ -61,9 +61,10 @@ export function mapView(): View {
       map.addControl(new maplibregl.AttributionControl({ compact: true, customAttribution: "© OpenStreetMap contributors" }));
       map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "bottom-right");
       map.addControl(new maplibregl.ScaleControl({ unit: "metric" }), "bottom-left");
-      cleanups.push(() => map.remove());
+      let alive = true;
+      cleanups.push(() => ((alive = false), map.remove()));
       const panel: PanelState = { available: new Set(["units", "incidents", "grid"]), fractions: [], onToggle: (g, on) => void (g === "grid" && on && loadGrid()) };
-      const paintPanels = (): void => (renderPanel(left, map, panel), renderQueue(queue), renderSummary(summary));
+      const paintPanels = (): void => void (alive && (renderPanel(left, map, panel), renderQueue(queue), renderSummary(summary)));
       let gridLoaded = false;
       const loadGrid = async (): Promise<void> => {
         if (gridLoaded) return;
@@ -74,7 +75,7 @@ export function mapView(): View {
       };
       const loadCoverage = async (): Promise<void> => {
         const cov = await fetchLayer("/api/v1/coverage").catch(() => null);
-        if (!cov) return;
+        if (!cov || !alive) return;
         const { fc, fractions } = coverageOf(cov);
         setData(map, "coverage", fc);
         panel.available.add("coverage");
@@ -104,6 +105,7 @@ export function mapView(): View {
           if (map.isSourceLoaded(layer) && layer === "units") onData({ sourceId: layer } as MapSourceDataEvent);
         };
         void roadsRequest.then((roads) => {
+          if (!alive) return;
           if (!roads) {
             const box = bboxOf({ type: "FeatureCollection", features: unitFeatures() });
             if (box) map.fitBounds(box, { padding: { top: 30, bottom: 30, left: 280, right: 360 }, animate: false });
