@@ -37,6 +37,7 @@ class Server:
     url: str
     user: str
     password: str
+    db: str | None = None
 
     def token(self) -> str:
         r = httpx.post(
@@ -109,7 +110,7 @@ def running_server(tmp: Path) -> Iterator[Server]:
         wait_ready(url, proc)
         add = [*xunfang_exe(), "users", "add", E2E_USER, "--role", "admin", "--db", db]
         subprocess.run(add, input=f"{E2E_PASSWORD}\n", text=True, check=True, capture_output=True)
-        yield Server(url, E2E_USER, E2E_PASSWORD)
+        yield Server(url, E2E_USER, E2E_PASSWORD, db)
     finally:
         proc.terminate()
         try:

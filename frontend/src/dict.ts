@@ -54,6 +54,7 @@ export const DICT: Record<string, [string, string]> = {
   "incident.description": ["描述", "Description"],
   "incident.caller_name": ["报警人", "Caller name"],
   "incident.caller_phone": ["电话", "Caller phone"],
+  "caller.withheld": ["（无权查看）", "(withheld)"],
   "incident.reported_at": ["报警时间", "Reported"],
   "incident.status": ["状态", "Status"],
   "incident.deadline": ["到场时限", "Arrival deadline"],

@@ -33,7 +33,9 @@ function guarded(view: () => import("./router").View): () => import("./router").
 function afterLogin(): void {
   started = false;
   startSession();
-  const next = new URLSearchParams(location.search).get("next");
+  // Back to where the user was going: ?next=, or the protected page that showed the login form.
+  const here = location.pathname.startsWith("/login") ? null : location.pathname;
+  const next = new URLSearchParams(location.search).get("next") ?? here;
   navigate(next && next.startsWith("/") && !next.startsWith("//") ? next : "/map", true);
 }
 

@@ -27,7 +27,7 @@ async () => {
     const ok = data.features.every((f) => !last[f.properties.id] ||
       (f.geometry.coordinates[0] === last[f.properties.id][0] && f.geometry.coordinates[1] === last[f.properties.id][1]));
     if (ok) return {sent, flushes, seconds: (tLast - t0) / 1000, lagMs: performance.now() - tLast, units: ids.length};
-    if (performance.now() - tEnd > 5000) return {sent, lagMs: -1};
+    if (performance.now() - tEnd > 15000) return {sent, flushes, seconds: (tLast - t0) / 1000, lagMs: -1, units: ids.length};
     await new Promise((r) => requestAnimationFrame(r));
   }
 }

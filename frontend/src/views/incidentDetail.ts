@@ -56,13 +56,19 @@ export function renderDetail(el: HTMLElement, id: string): { dispose(): void } {
       h("div", { class: "detail-meta" },
         meta("incident.source", tc("src", inc.source)), meta("incident.reported_at", dateTime(inc.reported_at)),
         meta("incident.tier", inc.tier_min ? t("tier.n", { n: String(inc.tier_min) }) : ""), meta("incident.deadline", dateTime(inc.deadline_at)),
-        meta("incident.station", String(inc.station_code ?? inc.station ?? "")), meta("incident.location", `${inc.lon?.toFixed(5)}, ${inc.lat?.toFixed(5)}`)),
+        meta("incident.station", String(inc.station_code ?? inc.station ?? "")), callerMeta(inc), meta("incident.location", `${inc.lon?.toFixed(5)}, ${inc.lat?.toFixed(5)}`)),
       inc.description ? h("p", { class: "desc" }, String(inc.description)) : null,
       h("div", { class: "steps" }, steps),
       h("h3", {}, t("assign.title")), assigned.length ? h("ul", { class: "assigned-list" }, assigned) : h("div", { class: "muted" }, "—"),
       h("h3", {}, t("rec.title")), recTable(),
       h("h3", {}, t("events.title")), eventList(events),
     );
+  };
+  // Caller identity is shown only when the API sends it (never to volunteers); else "withheld".
+  const callerMeta = (i: Incident): HTMLElement | null => {
+    const c = i.caller as { name?: string | null; phone?: string | null } | null | undefined;
+    if (c) return meta("incident.caller_name", [c.name, c.phone].filter(Boolean).join(" · "));
+    return i.caller_withheld ? meta("incident.caller_name", t("caller.withheld")) : null;
   };
   const meta = (label: string, value: string): HTMLElement => h("div", {}, h("small", {}, t(label)), h("span", {}, value));
   const recTable = (): HTMLElement => {
