@@ -144,7 +144,7 @@ class MaximalCovering:
             cols = _undominated(A)
             if cols.size >= self.p:
                 res = self._exact(
-                    A[:, cols], w, res, time_limit_s - (time.perf_counter() - t0), mip_gap, cols
+                    A[:, cols], w, res, time_limit_s - (time.perf_counter() - t0), mip_gap, cols=cols
                 )
         res.gap = (res.bound - res.objective) / res.bound if res.bound > 0 else 0.0
         res.seconds = time.perf_counter() - t0
