@@ -109,9 +109,12 @@ def _backtrack(last, first, cptr, score, back, chosen, chain, cid):  # type: ign
 
 @njit(cache=True)
 def expand(  # type: ignore[no-untyped-def]
-    order, unit, chosen, chain, cedge, cfrac, edge_u, edge_v, elen, n, keys, tpred, ekeys, eids, back_tol
+    order, chosen, chain, cedge, cfrac, edge_u, edge_v, elen, n, keys, tpred, ekeys, eids, back_tol
 ):  # fmt: skip
-    """Travelled pieces (unit, edge, from_frac, to_frac) along roads between consecutive matched fixes."""
+    """Travelled pieces (fix, edge, from_frac, to_frac) along roads between consecutive matched fixes.
+
+    ``fix`` is the index of the fix that ends the piece (its unit and time come from there).
+    """
     cap = max(16, order.size * 4)
     out_u = np.empty(cap, np.int64)
     out_e = np.empty(cap, np.int64)
@@ -132,10 +135,10 @@ def expand(  # type: ignore[no-untyped-def]
             out_a = _grow_f(out_a, cap)
             out_b = _grow_f(out_b, cap)
         if ep == eq and (fq - fp) * elen[ep] >= -back_tol:
-            out_u[k], out_e[k], out_a[k], out_b[k] = unit[i1], ep, min(fp, fq), max(fp, fq)
+            out_u[k], out_e[k], out_a[k], out_b[k] = i1, ep, min(fp, fq), max(fp, fq)
             k += 1
             continue
-        out_u[k], out_e[k], out_a[k], out_b[k] = unit[i1], ep, fp, 1.0
+        out_u[k], out_e[k], out_a[k], out_b[k] = i1, ep, fp, 1.0
         k += 1
         a, b = edge_v[ep], edge_u[eq]
         m = 0
@@ -150,9 +153,9 @@ def expand(  # type: ignore[no-untyped-def]
             m += 1
             node = pr
         for r in range(m - 1, -1, -1):
-            out_u[k], out_e[k], out_a[k], out_b[k] = unit[i1], path[r], 0.0, 1.0
+            out_u[k], out_e[k], out_a[k], out_b[k] = i1, path[r], 0.0, 1.0
             k += 1
-        out_u[k], out_e[k], out_a[k], out_b[k] = unit[i1], eq, 0.0, fq
+        out_u[k], out_e[k], out_a[k], out_b[k] = i1, eq, 0.0, fq
         k += 1
     return out_u[:k], out_e[:k], out_a[:k], out_b[:k]
 

@@ -29,30 +29,38 @@ I64 = NDArray[np.int64]
 
 @dataclass(frozen=True)
 class Pieces:
-    """Travelled pieces: unit ``unit[i]`` drove edge ``edge[i]`` from fraction ``a[i]`` to ``b[i]``."""
+    """Travelled pieces: unit ``unit[i]`` drove edge ``edge[i]`` from fraction ``a[i]`` to ``b[i]``,
+    arriving at the fix ``fix[i]`` at time ``t[i]``."""
 
     unit: I64
     edge: I64
     a: F64
     b: F64
+    fix: I64
+    t: F64
 
     def edge_fraction(self, n_edges: int, unit: int | None = None) -> F64:
         """Fraction of each edge's length travelled (union of pieces; by one unit, or by any)."""
         sel = np.ones(self.edge.size, bool) if unit is None else self.unit == unit
-        edge, a, b = self.edge[sel], self.a[sel], self.b[sel]
-        out = np.zeros(n_edges)
-        if edge.size == 0:
-            return out
-        order = np.lexsort((a, edge))
-        edge, a, b = edge[order], a[order], b[order]
-        gid = np.cumsum(np.concatenate([[0], edge[1:] != edge[:-1]]))
-        reach = np.maximum.accumulate(b + 2.0 * gid) - 2.0 * gid
-        prev = np.concatenate([[-1.0], reach[:-1]])
-        start = np.concatenate([[True], (edge[1:] != edge[:-1]) | (a[1:] > prev[1:])])
-        last = np.concatenate([start[1:], [True]])
-        np.add.at(out, edge[last], reach[last])
-        np.subtract.at(out, edge[start], a[start])
-        return np.minimum(out, 1.0)
+        return union_fraction(self.edge[sel], self.a[sel], self.b[sel], n_edges)
+
+
+def union_fraction(group: I64, a: F64, b: F64, n_groups: int) -> F64:
+    """Length of the union of intervals [a, b] ⊂ [0, 1] per group (overlapping passes count once)."""
+    out = np.zeros(n_groups)
+    if group.size == 0:
+        return out
+    order = np.lexsort((a, group))
+    group, a, b = group[order], a[order], b[order]
+    new = np.concatenate([[True], group[1:] != group[:-1]])
+    gid = np.cumsum(new) - 1
+    reach = np.maximum.accumulate(b + 2.0 * gid) - 2.0 * gid
+    prev = np.concatenate([[-1.0], reach[:-1]])
+    start = new | (a > prev)
+    last = np.concatenate([start[1:], [True]])
+    np.add.at(out, group[last], reach[last])
+    np.subtract.at(out, group[start], a[start])
+    return np.clip(out, 0.0, 1.0)
 
 
 def _edge_samples(graph: RoadGraph, step_m: float) -> tuple[F64, F64, I64, F64]:
@@ -155,10 +163,10 @@ class MapMatcher:
             keys, tdist, self.sigma_m, self.beta_m, self.max_speed_mps, 10.0,
         )  # fmt: skip
         order = np.flatnonzero(chosen >= 0)
-        u, e, a, b = kn.expand(
-            order, tracks.unit, chosen, chain, cedge, cfrac, eu, ev, elen, np.int64(g.n_nodes),
+        fix, e, a, b = kn.expand(
+            order, chosen, chain, cedge, cfrac, eu, ev, elen, np.int64(g.n_nodes),
             keys, tpred, ekeys, eids, 10.0,
         )  # fmt: skip
         matched = np.full(len(tracks), -1, dtype=np.int64)
         matched[order] = cedge[chosen[order]]
-        return Pieces(u, e, a, b), matched
+        return Pieces(tracks.unit[fix], e, a, b, fix, tracks.t[fix]), matched
