@@ -51,15 +51,22 @@ def _root() -> None:
 
 def _register() -> None:
     """Attach the domain sub-commands (imported here so `xunfang --help` stays one place)."""
+    from xunfang.network import cli as network_cli
+
+    app.add_typer(network_cli.app, name="network")
+    app.command(context_settings=COORD_ARGS)(network_cli.route)
 
 
 _register()
 
 
-def main() -> None:
-    """Entry point: run the app, turning xunfang errors into one clear line and an exit code."""
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the app, turning xunfang errors into one clear line and an exit code.
+
+    ``argv`` (default: the process arguments) lets tests run the real entry point in-process.
+    """
     try:
-        app()
+        app(args=argv, prog_name="xunfang")
     except XunfangError as exc:
         sys.stderr.write(f"xunfang: error: {exc.message}\n")
         sys.exit(exc.exit_code)

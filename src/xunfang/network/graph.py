@@ -231,11 +231,15 @@ def build_graph(
     edge_name: NDArray[np.str_] | None = None,
     geometry: tuple[I64, F64, F64] | None = None,
     meta: dict[str, Any] | None = None,
+    segment: I64 | None = None,
 ) -> RoadGraph:
     """Assemble a :class:`RoadGraph` from raw edges (``u``/``v`` index the node arrays).
 
     An edge with ``oneway`` False is a two-way road given once; its reverse is added here. NaN or
     missing lengths are measured from the geometry; NaN speeds mean "use the class default".
+    ``segment`` (optional, any integer labels) marks raw edges that are one road: formats such as
+    GMNS list the two directions of a road as two one-way links, and giving them one label makes
+    the road's length count once. Without it every raw edge is its own road.
     """
     m0 = int(u.size)
     if m0 == 0 or node_lon.size == 0:
@@ -251,7 +255,12 @@ def build_graph(
     length = np.maximum(length, 0.1)  # zero-length edges would make ties everywhere
     speed = np.asarray(speed_kmh if speed_kmh is not None else np.full(m0, np.nan), dtype=np.float32)
     names = np.asarray(edge_name if edge_name is not None else np.full(m0, ""), dtype=np.str_)
-    segment = np.arange(m0, dtype=np.int32)
+    if segment is None:
+        segment_ids = np.arange(m0, dtype=np.int64)
+    else:
+        if segment.shape != (m0,):
+            raise CorruptData(f"{name}: {segment.size} segment labels for {m0} edges")
+        segment_ids = np.unique(np.asarray(segment), return_inverse=True)[1].astype(np.int64)
 
     two = np.flatnonzero(~np.asarray(oneway, dtype=bool))
     rptr, rlon, rlat = _reverse_geometry(geom[0], geom[1], geom[2], two)
@@ -264,7 +273,7 @@ def build_graph(
         "cls": np.concatenate([road_class, road_class[two]]).astype(np.int8),
         "speed": np.concatenate([speed, speed[two]]).astype(np.float32),
         "oneway": np.concatenate([np.asarray(oneway, bool), np.zeros(two.size, bool)]),
-        "segment": np.concatenate([segment, segment[two]]),
+        "segment": np.concatenate([segment_ids, segment_ids[two]]),
         "name": np.concatenate([names, names[two]]),
     }
     loops = all_u == all_v
@@ -293,14 +302,21 @@ def build_graph(
     gp, glon, glat = _gather_geometry(g_ptr, g_lon, g_lat, order)
     _, seg = np.unique(cat["segment"][order], return_inverse=True)
 
-    dropped_len = float(cat["length"][~keep_edge & ~loops].sum() / 1000.0)
+    # road length in and dropped, each road (segment) once: a two-way road has two directed edges
+    seg_len = np.zeros(int(segment_ids.max()) + 1)
+    seg_len[cat["segment"]] = cat["length"]
+    seg_kept = np.zeros(seg_len.size, dtype=bool)
+    seg_kept[cat["segment"][keep_edge]] = True
     info = dict(meta or {})
     info.update(
         components=int(n_comp),
         nodes_in=int(n0),
         nodes_dropped=int(n0 - n),
+        edges_in=int(all_u.size),
+        roads_in=int(seg_len.size),
         edges_dropped=int((~keep_edge).sum()),
-        km_dropped=round(dropped_len, 3),
+        km_in=round(float(seg_len.sum() / 1000.0), 3),
+        km_dropped=round(float(seg_len[~seg_kept].sum() / 1000.0), 3),
     )
     return RoadGraph(
         name=name,
@@ -316,7 +332,9 @@ def build_graph(
         edge_length_m=cat["length"][order],
         edge_class=cat["cls"][order],
         edge_speed_kmh=cat["speed"][order],
-        edge_oneway=cat["oneway"][order],
+        # a road given as two opposite one-way edges (GMNS pairs) is two-way: one-way only when
+        # no other kept edge belongs to the same road
+        edge_oneway=cat["oneway"][order] & (np.bincount(seg)[seg] == 1),
         edge_segment=seg.astype(np.int32),
         edge_name=cat["name"][order],
         geom_ptr=gp,

@@ -36,13 +36,19 @@ class Snapper:
         if not (np.isfinite(lon_a).all() and np.isfinite(lat_a).all()):
             raise InvalidInput(f"{name}: coordinates must be finite numbers", field=name)
         x, y = self.graph.projection.to_xy(lon_a, lat_a)
-        dist, idx = self._tree.query(np.column_stack([x, y]))
+        # a point far from the city can fall outside its projection (inf): it is simply too far
+        dist = np.full(x.size, np.inf)
+        idx = np.zeros(x.size, dtype=np.int64)
+        ok = np.isfinite(x) & np.isfinite(y)
+        if ok.any():
+            dist[ok], idx[ok] = self._tree.query(np.column_stack([x[ok], y[ok]]))
         far = np.flatnonzero(~(dist <= self.max_offset_m))
         if far.size:
             i = int(far[0])
             west, south, east, north = self.graph.bbox()
+            away = f"{dist[i]:.0f} m" if np.isfinite(dist[i]) else "very far"
             raise InvalidInput(
-                f"{name}: ({lon_a[i]:.6f}, {lat_a[i]:.6f}) is {dist[i]:.0f} m from the nearest road of "
+                f"{name}: ({lon_a[i]:.6f}, {lat_a[i]:.6f}) is {away} from the nearest road of "
                 f"network '{self.graph.name}' (limit {self.max_offset_m:.0f} m; the network spans "
                 f"lon {west:.4f}..{east:.4f}, lat {south:.4f}..{north:.4f})",
                 field=name,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
@@ -74,11 +75,27 @@ class TravelModel:
     class_speed_kmh: dict[Mode, tuple[float, ...]] = field(default_factory=lambda: dict(_CLASS_SPEED))
     offroad_kmh: dict[Mode, float] = field(default_factory=lambda: dict(_OFFROAD_KMH))
     drone_kmh: float = 54.0
+    top_speed_kmh: dict[Mode, float] = field(default_factory=lambda: dict(_TOP_SPEED))
     _cache: dict[tuple[int, Mode, int], F64] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if len(self.congestion) != 24 or min(self.congestion) < 1.0 or not all(np.isfinite(self.congestion)):
             raise InvalidInput("congestion profile: expected 24 finite factors, each ≥ 1.0")
+
+    @classmethod
+    def from_file(cls, path: Path | str) -> TravelModel:
+        """A model from a TOML or JSON profile (format: :mod:`xunfang.network.profile`)."""
+        from xunfang.network.profile import model_from_file
+
+        return model_from_file(Path(path))
+
+    @classmethod
+    def from_settings(cls) -> TravelModel:
+        """The profile named by ``XUNFANG_TRAVEL_PROFILE``, else the built-in defaults."""
+        from xunfang.core.settings import get_settings
+
+        path = get_settings().travel_profile
+        return cls.from_file(path) if path is not None else cls()
 
     def edge_seconds(self, graph: RoadGraph, mode: Mode | str, hour: int = 12) -> F64:
         """Travel time of every edge in seconds (cached per graph, mode and hour)."""
@@ -93,7 +110,7 @@ class TravelModel:
         by_class = np.asarray(self.class_speed_kmh[m], dtype=np.float64)[graph.edge_class]
         data = graph.edge_speed_kmh.astype(np.float64)
         kmh = np.where(np.isfinite(data) & (data > 0), data, by_class) if m in MOTOR else by_class
-        kmh = np.minimum(kmh, _TOP_SPEED[m])
+        kmh = np.minimum(kmh, self.top_speed_kmh[m])
         seconds = graph.edge_length_m / (kmh / 3.6)
         if m in MOTOR:
             seconds = seconds * self.congestion[h]
