@@ -137,9 +137,7 @@ class MaximalCovering:
         t0 = time.perf_counter()
         A, w = _merge_rows(self.A, self.weights)
         sel = hx.swap_mclp(A, w, hx.greedy_mclp(A, w, self.p), time_limit_s=min(10.0, time_limit_s / 4))
-        res = _Result(
-            sel, self.evaluate(sel), float(self.weights.sum()), status="heuristic", method="heuristic"
-        )
+        res = _Result(sel, self.evaluate(sel), float(w.sum()), status="heuristic", method="heuristic")
         if method == "exact" and A.shape[0]:
             cols = _undominated(A)
             if cols.size >= self.p:
