@@ -17,9 +17,9 @@ from functools import cached_property
 import numpy as np
 from numpy.typing import NDArray
 from scipy.sparse.csgraph import dijkstra
-from scipy.spatial import cKDTree
 
 from xunfang.network.graph import RoadGraph
+from xunfang.supervision import _grid as gr
 from xunfang.supervision import _kernels as kn
 from xunfang.supervision.tracks import Tracks
 
@@ -63,26 +63,6 @@ def union_fraction(group: I64, a: F64, b: F64, n_groups: int) -> F64:
     return np.clip(out, 0.0, 1.0)
 
 
-def _edge_samples(graph: RoadGraph, step_m: float) -> tuple[F64, F64, I64, F64]:
-    """Points every ``step_m`` along each edge's geometry: x, y, edge id, fraction along the edge."""
-    gx, gy = graph.projection.to_xy(graph.geom_lon, graph.geom_lat)
-    ptr = graph.geom_ptr
-    seg = np.hypot(np.diff(gx), np.diff(gy))
-    cum = np.concatenate([[0.0], np.cumsum(seg)])
-    start, end = cum[ptr[:-1]], cum[ptr[1:] - 1]
-    length = np.maximum(end - start, 1e-6)
-    count = np.maximum(np.ceil(length / step_m).astype(np.int64), 1) + 1
-    edge = np.repeat(np.arange(graph.n_edges), count)
-    first = np.repeat(np.cumsum(count) - count, count)
-    frac = (np.arange(edge.size) - first) / np.repeat(count - 1, count)
-    target = start[edge] + frac * length[edge]
-    j = np.clip(np.searchsorted(cum, target, side="right") - 1, ptr[edge], ptr[edge + 1] - 2)
-    w = np.clip((target - cum[j]) / np.maximum(seg[j], 1e-9), 0.0, 1.0)
-    x = gx[j] + w * (gx[j + 1] - gx[j])
-    y = gy[j] + w * (gy[j + 1] - gy[j])
-    return x, y, edge, frac
-
-
 class MapMatcher:
     """Matches tracks to one graph; build once, reuse for many tracks.
 
@@ -100,14 +80,35 @@ class MapMatcher:
         beta_m: float = 10.0,
         max_route_m: float = 2500.0,
         max_speed_mps: float = 30.0,
-        step_m: float = 5.0,
-        k: int = 24,
+        k: int = 16,
     ) -> None:
         self.graph = graph
         self.radius_m, self.sigma_m, self.beta_m = radius_m, sigma_m, beta_m
         self.max_route_m, self.max_speed_mps, self.k = max_route_m, max_speed_mps, k
-        self.sx, self.sy, self.sedge, self.sfrac = _edge_samples(graph, step_m)
-        self.tree = cKDTree(np.column_stack([self.sx, self.sy]))
+        self._index(graph)
+
+    def _index(self, graph: RoadGraph) -> None:
+        """Geometry pieces of every edge (metric), their offsets along the edge, and the grid over them."""
+        gx, gy = graph.projection.to_xy(graph.geom_lon, graph.geom_lat)
+        ptr = graph.geom_ptr
+        last = np.zeros(gx.size, dtype=bool)
+        last[ptr[1:] - 1] = True
+        first_pt = np.flatnonzero(~last)
+        seg_len = np.hypot(gx[first_pt + 1] - gx[first_pt], gy[first_pt + 1] - gy[first_pt])
+        sedge = np.searchsorted(ptr, first_pt, side="right") - 1
+        cum = np.cumsum(seg_len) - seg_len
+        first_of_edge = np.concatenate([[True], sedge[1:] != sedge[:-1]])
+        offset = cum - np.maximum.accumulate(np.where(first_of_edge, cum, 0.0))
+        geom_len = np.bincount(sedge, weights=seg_len, minlength=graph.n_edges)
+        self.seg = (gx[first_pt], gy[first_pt], gx[first_pt + 1], gy[first_pt + 1])
+        self.sedge, self.soff, self.slen = sedge.astype(np.int64), offset, seg_len
+        self.geom_len = np.maximum(geom_len, 1e-6)
+        cell = max(self.radius_m, 10.0)
+        self.x0, self.y0 = float(gx.min()) - cell, float(gy.min()) - cell
+        self.nx = int((gx.max() - self.x0) // cell) + 2
+        self.ny = int((gy.max() - self.y0) // cell) + 2
+        self.cell = cell
+        self.gptr, self.gitems = gr.build_grid(*self.seg, self.x0, self.y0, cell, self.nx, self.ny)
 
     @cached_property
     def _table(self) -> tuple[I64, F64, I64]:
@@ -134,17 +135,24 @@ class MapMatcher:
 
     def candidates(self, x: F64, y: F64) -> tuple[I64, I64, F64, F64]:
         """CSR candidates per fix: pointer, edge, fraction, distance (nearest sample per edge)."""
-        dist, idx = self.tree.query(np.column_stack([x, y]), k=self.k, distance_upper_bound=self.radius_m)
-        ok = np.isfinite(dist)
-        edge = np.where(ok, self.sedge[np.minimum(idx, self.sedge.size - 1)], -1)
-        dup = np.zeros_like(ok)
-        for c in range(1, self.k):
-            dup[:, c] = (edge[:, :c] == edge[:, c : c + 1]).any(axis=1)
-        keep = ok & ~dup
+        parts = [
+            self._candidates(x[lo : lo + 100_000], y[lo : lo + 100_000]) for lo in range(0, x.size, 100_000)
+        ]
+        if not parts:
+            return np.zeros(1, np.int64), np.zeros(0, np.int64), np.zeros(0), np.zeros(0)
+        counts = np.concatenate([p[0] for p in parts])
         ptr = np.zeros(x.size + 1, dtype=np.int64)
-        np.cumsum(keep.sum(axis=1), out=ptr[1:])
-        sample = idx[keep]
-        return ptr, self.sedge[sample].astype(np.int64), self.sfrac[sample], dist[keep]
+        np.cumsum(counts, out=ptr[1:])
+        return ptr, *(np.concatenate([p[i] for p in parts]) for i in (1, 2, 3))  # type: ignore[return-value]
+
+    def _candidates(self, x: F64, y: F64) -> tuple[I64, I64, F64, F64]:
+        cnt, e, f, d = gr.query(
+            np.ascontiguousarray(x), np.ascontiguousarray(y), self.gptr, self.gitems, *self.seg,
+            self.sedge, self.soff, self.slen, self.geom_len, self.x0, self.y0, self.cell, self.nx, self.ny,
+            self.radius_m, self.k,
+        )  # fmt: skip
+        keep = e >= 0
+        return cnt, e[keep], f[keep], d[keep]
 
     def match(self, tracks: Tracks) -> tuple[Pieces, I64]:
         """Travelled pieces of all units, and the matched candidate edge per fix (-1: unmatched).
