@@ -51,6 +51,9 @@ def _root() -> None:
 
 def _register() -> None:
     """Attach the domain sub-commands (imported here so `xunfang --help` stays one place)."""
+    from xunfang.bench import cli as bench_cli
+
+    app.add_typer(bench_cli.app, name="bench")
     from xunfang.network import cli as network_cli
 
     app.add_typer(network_cli.app, name="network")

@@ -9,7 +9,7 @@ projecting the fix onto each piece: exact distances and positions along the edge
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 
 @njit(cache=True)
@@ -41,7 +41,7 @@ def build_grid(sx0, sy0, sx1, sy1, x0, y0, cell, nx, ny):  # type: ignore[no-unt
     return ptr, items
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def query(  # type: ignore[no-untyped-def]
     px, py, ptr, items, sx0, sy0, sx1, sy1, sedge, soff, slen, elen, x0, y0, cell, nx, ny, radius, cap
 ):  # fmt: skip
@@ -51,7 +51,7 @@ def query(  # type: ignore[no-untyped-def]
     out_e = np.full((n, cap), -1, np.int64)
     out_f = np.zeros((n, cap))
     out_d = np.full((n, cap), np.inf)
-    for k in range(n):
+    for k in prange(n):
         ci = int((px[k] - x0) // cell)
         cj = int((py[k] - y0) // cell)
         for i in range(ci - 1, ci + 2):

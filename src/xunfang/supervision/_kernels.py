@@ -9,7 +9,7 @@ with the distance and the predecessor of b on the shortest path from a).
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 INF = np.inf
 
@@ -38,19 +38,19 @@ def _route_m(p, q, cedge, cfrac, edge_u, edge_v, elen, n, keys, tdist, back_tol)
     return (1.0 - fp) * elen[ep] + mid + fq * elen[eq]
 
 
-@njit(cache=True)
+@njit(cache=True, parallel=True)
 def viterbi(  # type: ignore[no-untyped-def]
     tptr, x, y, t, cptr, cedge, cfrac, cdist, edge_u, edge_v, elen, n, keys, tdist,
     sigma, beta, vmax, back_tol,
 ):  # fmt: skip
-    """Best candidate per fix (-1: none) and a chain id per fix (chains break where no route fits)."""
+    """Best candidate per fix (-1: none) and a chain id per fix (its first fix; chains break where no
+    route fits). Tracks are independent and run in parallel."""
     nfix = x.size
     chosen = np.full(nfix, -1, np.int64)
     chain = np.full(nfix, -1, np.int64)
     score = np.full(cedge.size, INF)
     back = np.full(cedge.size, -1, np.int64)
-    n_chain = 0
-    for tr in range(tptr.size - 1):
+    for tr in prange(tptr.size - 1):
         start = tptr[tr]
         prev = -1  # previous fix with candidates in the current chain
         for i in range(tptr[tr], tptr[tr + 1] + 1):
@@ -75,8 +75,7 @@ def viterbi(  # type: ignore[no-untyped-def]
                 if prev < 0 or not live:
                     # close the chain that ends at prev, then start a new one at i
                     if prev >= 0:
-                        _backtrack(prev, start, cptr, score, back, chosen, chain, n_chain)
-                        n_chain += 1
+                        _backtrack(prev, start, cptr, score, back, chosen, chain, start)
                     start = i
                     for q in range(cptr[i], cptr[i + 1]):
                         score[q] = 0.5 * (cdist[q] / sigma) ** 2
@@ -84,8 +83,7 @@ def viterbi(  # type: ignore[no-untyped-def]
                 prev = i
             elif prev >= 0:
                 # end of the track, or a fix with no road nearby (off the network): close the chain
-                _backtrack(prev, start, cptr, score, back, chosen, chain, n_chain)
-                n_chain += 1
+                _backtrack(prev, start, cptr, score, back, chosen, chain, start)
                 prev = -1
     return chosen, chain
 

@@ -25,12 +25,17 @@ def _pair_durations(tracks: Tracks, max_gap_s: float) -> tuple[np.ndarray, np.nd
 
 
 def visible_police(
-    tracks: Tracks, zones: tuple[RedZone, ...], proj: MetricProjection, *, max_gap_s: float = 600.0
+    tracks: Tracks,
+    zones: tuple[RedZone, ...],
+    proj: MetricProjection,
+    *,
+    max_gap_s: float = 600.0,
+    xy: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> list[dict[str, object]]:
     """Unit-minutes of presence inside each red zone during its key windows, against the requirement."""
     if not zones or len(tracks) < 2:
         return []
-    fx, fy = proj.to_xy(tracks.lon, tracks.lat)
+    fx, fy = xy if xy is not None else proj.to_xy(tracks.lon, tracks.lat)
     dt, _ = _pair_durations(tracks, max_gap_s)
     rows: list[dict[str, object]] = []
     for z in zones:

@@ -154,13 +154,13 @@ class MapMatcher:
         keep = e >= 0
         return cnt, e[keep], f[keep], d[keep]
 
-    def match(self, tracks: Tracks) -> tuple[Pieces, I64]:
+    def match(self, tracks: Tracks, *, xy: tuple[F64, F64] | None = None) -> tuple[Pieces, I64]:
         """Travelled pieces of all units, and the matched candidate edge per fix (-1: unmatched).
 
         ``tracks`` must be cleaned (sorted by unit and time), see :func:`clean_tracks`.
         """
         g = self.graph
-        x, y = g.projection.to_xy(tracks.lon, tracks.lat)
+        x, y = xy if xy is not None else g.projection.to_xy(tracks.lon, tracks.lat)
         cptr, cedge, cfrac, cdist = self.candidates(x, y)
         keys, tdist, tpred = self._table
         ekeys, eids = self._edge_keys

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -162,9 +163,16 @@ def read_plan(path: Path) -> SupervisionPlan:
     return plan_from_dict(raw)
 
 
+@lru_cache(maxsize=8)
+def _codes(unit_ids: tuple[str, ...]) -> dict[str, int]:
+    return {u: i for i, u in enumerate(unit_ids)}
+
+
 def allowed(units: tuple[str, ...], unit_ids: tuple[str, ...]) -> np.ndarray:
     """Boolean mask over track unit codes: which units may fulfil a requirement (empty: any)."""
     if not units:
         return np.ones(len(unit_ids), dtype=bool)
-    wanted = set(units)
-    return np.array([u in wanted for u in unit_ids], dtype=bool)
+    codes = _codes(unit_ids)
+    mask = np.zeros(len(unit_ids), dtype=bool)
+    mask[[codes[u] for u in units if u in codes]] = True
+    return mask

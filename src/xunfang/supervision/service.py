@@ -26,17 +26,18 @@ def supervise(
     t0 = time.perf_counter()
     clean, report = clean_tracks(tracks, max_speed_mps=max_speed_mps)
     proj = graph.projection
-    points = point_visits(clean, plan.points, proj)
+    xy = proj.to_xy(clean.lon, clean.lat)
+    points = point_visits(clean, plan.points, proj, xy=xy)
     lines: list[dict[str, object]] = []
     if plan.lines:
-        pieces, _ = (matcher or MapMatcher(graph)).match(clean)
+        pieces, _ = (matcher or MapMatcher(graph)).match(clean, xy=xy)
         lines = line_coverage(graph, pieces, plan.lines, clean.unit_ids)
     rows = points + lines
     return {
         "cleaning": report.as_dict(),
         "points": points,
         "lines": lines,
-        "visible_police": visible_police(clean, plan.red_zones, proj),
+        "visible_police": visible_police(clean, plan.red_zones, proj, xy=xy),
         "patrol_by_force": patrol_hours(clean, plan.units),
         "missed": [r for r in rows if r["status"] == "missed"],
         "late": [r for r in rows if r["status"] == "late"],

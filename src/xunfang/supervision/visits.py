@@ -33,7 +33,12 @@ class Stays:
 
 
 def find_stays(
-    tracks: Tracks, points: tuple[PatrolPoint, ...], proj: MetricProjection, *, max_gap_s: float = 7200.0
+    tracks: Tracks,
+    points: tuple[PatrolPoint, ...],
+    proj: MetricProjection,
+    *,
+    max_gap_s: float = 7200.0,
+    xy: tuple[F64, F64] | None = None,
 ) -> Stays:
     """All stays of all units at all points (tracks cleaned: sorted by unit and time)."""
     empty = np.zeros(0, dtype=np.int64)
@@ -41,7 +46,7 @@ def find_stays(
         return Stays(empty, empty, np.zeros(0), np.zeros(0))
     px, py = proj.to_xy([p.lon for p in points], [p.lat for p in points])
     radius = np.array([p.radius_m for p in points])
-    fx, fy = proj.to_xy(tracks.lon, tracks.lat)
+    fx, fy = xy if xy is not None else proj.to_xy(tracks.lon, tracks.lat)
     k = min(4, len(points))
     dist, idx = cKDTree(np.column_stack([px, py])).query(
         np.column_stack([fx, fy]), k=k, distance_upper_bound=float(radius.max())
@@ -68,13 +73,14 @@ def point_visits(
     proj: MetricProjection,
     *,
     late_grace_s: float = 3600.0,
+    xy: tuple[F64, F64] | None = None,
 ) -> list[dict[str, object]]:
     """One row per point and window: visits made against visits required, and the status.
 
     ``ok``: enough visits of at least the dwell inside the window; ``late``: not enough inside, but
     a qualifying stay began within ``late_grace_s`` after the window; ``missed``: neither.
     """
-    stays = find_stays(tracks, points, proj)
+    stays = find_stays(tracks, points, proj, xy=xy)
     order = np.argsort(stays.point, kind="stable")
     bounds = np.searchsorted(stays.point[order], np.arange(len(points) + 1))
     rows: list[dict[str, object]] = []
