@@ -17,6 +17,9 @@ def planning(
     spopt: Annotated[bool, typer.Option(help="also solve the posts instance with pysal spopt")] = True,
     time_limit: Annotated[float, typer.Option(help="seconds for the exact posts solve")] = 60.0,
     units: Annotated[int, typer.Option(help="units in the supervision workload")] = 1000,
+    pyvrp_seconds: Annotated[
+        float, typer.Option(help="run time of the PyVRP reference per zone-shift")
+    ] = 60.0,
 ) -> None:
     """Posts (gap, speed-up vs spopt, covered share vs stations) and supervision (time, F1)."""
     from xunfang.bench import planning as bench
@@ -24,5 +27,6 @@ def planning(
     result = {
         "posts": bench.bench_posts(spopt=spopt, time_limit_s=time_limit),
         "supervision": bench.bench_supervision(units=units),
+        "routes": bench.bench_routes(reference_s=pyvrp_seconds),
     }
     print_json(result)
