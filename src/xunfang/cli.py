@@ -54,6 +54,11 @@ def _register() -> None:
     from xunfang.bench import cli as bench_cli
 
     app.add_typer(bench_cli.app, name="bench")
+    from xunfang.planning import cli as planning_cli
+    from xunfang.supervision import cli as supervision_cli
+
+    app.add_typer(planning_cli.app, name="plan")
+    app.command()(supervision_cli.supervise)
     from xunfang.network import cli as network_cli
 
     app.add_typer(network_cli.app, name="network")

@@ -63,3 +63,37 @@ def demand_weights(
     near = offs <= max_offset_m
     weights += np.bincount(nodes[near], minlength=graph.n_nodes)
     return weights
+
+
+def zone_hour_demand(incidents: Path, *, start: date, end: date) -> tuple[list[str], F64]:
+    """Expected incidents per zone (the file's ``district`` column) and hour of day, per day."""
+    if not incidents.is_file():
+        raise DataNotFound(f"{incidents}: incident file not found")
+    frame = pd.read_csv(incidents, usecols=["date", "district"])
+    when = pd.to_datetime(frame["date"], errors="coerce")
+    keep = (when >= pd.Timestamp(start)) & (when < pd.Timestamp(end)) & frame["district"].notna()
+    if not keep.any():
+        raise InvalidInput(f"{incidents}: no incidents between {start} and {end}", field="start")
+    zone = frame.loc[keep, "district"].astype(int).astype(str).to_numpy()
+    hour = when[keep].dt.hour.to_numpy()
+    names, code = np.unique(zone, return_inverse=True)
+    counts = np.zeros((names.size, 24))
+    np.add.at(counts, (code, hour), 1.0)
+    days = max((end - start).days, 1)
+    return [f"D{n}" for n in names], counts / days
+
+
+def node_zones(graph: RoadGraph, incidents: Path, *, start: date, end: date) -> NDArray[np.str_]:
+    """A zone per node: the district of the nearest incident (the data carry no zone polygons)."""
+    frame = pd.read_csv(incidents, usecols=["date", "longitude", "latitude", "district"]).dropna()
+    frame = frame[
+        (pd.to_datetime(frame["date"]) >= pd.Timestamp(start))
+        & (pd.to_datetime(frame["date"]) < pd.Timestamp(end))
+    ]
+    from scipy.spatial import cKDTree
+
+    x, y = graph.projection.to_xy(frame["longitude"].to_numpy(), frame["latitude"].to_numpy())
+    _, idx = cKDTree(np.column_stack([x, y])).query(np.column_stack([graph.node_x, graph.node_y]))
+    names = np.array([f"D{int(d)}" for d in frame["district"].to_numpy()])
+    out: NDArray[np.str_] = names[idx]
+    return out
