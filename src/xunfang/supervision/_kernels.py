@@ -23,7 +23,17 @@ def _lookup(keys, key):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
-def _route_m(p, q, cedge, cfrac, edge_u, edge_v, elen, n, keys, tdist, back_tol):  # type: ignore[no-untyped-def]
+def _row_lookup(rptr, keys, a, key):  # type: ignore[no-untyped-def]
+    """Position of ``key`` among the entries of source ``a`` (a short, cache-local search)."""
+    lo, hi = rptr[a], rptr[a + 1]
+    i = lo + np.searchsorted(keys[lo:hi], key)
+    if i < hi and keys[i] == key:
+        return i
+    return -1
+
+
+@njit(cache=True)
+def _route_m(p, q, cedge, cfrac, edge_u, edge_v, elen, n, rptr, keys, tdist, back_tol):  # type: ignore[no-untyped-def]
     ep, eq = cedge[p], cedge[q]
     fp, fq = cfrac[p], cfrac[q]
     if ep == eq and (fq - fp) * elen[ep] >= -back_tol:
@@ -31,7 +41,7 @@ def _route_m(p, q, cedge, cfrac, edge_u, edge_v, elen, n, keys, tdist, back_tol)
     a, b = edge_v[ep], edge_u[eq]
     mid = 0.0
     if a != b:
-        k = _lookup(keys, np.int64(a) * n + b)
+        k = _row_lookup(rptr, keys, a, np.int64(a) * n + b)
         if k < 0:
             return INF
         mid = tdist[k]
@@ -40,7 +50,7 @@ def _route_m(p, q, cedge, cfrac, edge_u, edge_v, elen, n, keys, tdist, back_tol)
 
 @njit(cache=True, parallel=True)
 def viterbi(  # type: ignore[no-untyped-def]
-    tptr, x, y, t, cptr, cedge, cfrac, cdist, edge_u, edge_v, elen, n, keys, tdist,
+    tptr, x, y, t, cptr, cedge, cfrac, cdist, edge_u, edge_v, elen, n, rptr, keys, tdist,
     sigma, beta, vmax, back_tol,
 ):  # fmt: skip
     """Best candidate per fix (-1: none) and a chain id per fix (its first fix; chains break where no
@@ -64,7 +74,9 @@ def viterbi(  # type: ignore[no-untyped-def]
                         for p in range(cptr[prev], cptr[prev + 1]):
                             if score[p] == INF:
                                 continue
-                            r = _route_m(p, q, cedge, cfrac, edge_u, edge_v, elen, n, keys, tdist, back_tol)
+                            r = _route_m(
+                                p, q, cedge, cfrac, edge_u, edge_v, elen, n, rptr, keys, tdist, back_tol
+                            )
                             if r > limit:
                                 continue
                             s = score[p] + abs(r - straight) / beta + emit
@@ -107,7 +119,7 @@ def _backtrack(last, first, cptr, score, back, chosen, chain, cid):  # type: ign
 
 @njit(cache=True)
 def expand(  # type: ignore[no-untyped-def]
-    order, chosen, chain, cedge, cfrac, edge_u, edge_v, elen, n, keys, tpred, ekeys, eids, back_tol
+    order, chosen, chain, cedge, cfrac, edge_u, edge_v, elen, n, rptr, keys, tpred, ekeys, eids, back_tol
 ):  # fmt: skip
     """Travelled pieces (fix, edge, from_frac, to_frac) along roads between consecutive matched fixes.
 
@@ -142,7 +154,7 @@ def expand(  # type: ignore[no-untyped-def]
         m = 0
         node = b
         while node != a and m < path.size:
-            kk = _lookup(keys, np.int64(a) * n + node)
+            kk = _row_lookup(rptr, keys, a, np.int64(a) * n + node)
             if kk < 0:
                 break
             pr = tpred[kk]

@@ -103,12 +103,14 @@ class MapMatcher:
         self.seg = (gx[first_pt], gy[first_pt], gx[first_pt + 1], gy[first_pt + 1])
         self.sedge, self.soff, self.slen = sedge.astype(np.int64), offset, seg_len
         self.geom_len = np.maximum(geom_len, 1e-6)
-        cell = max(self.radius_m, 10.0)
+        cell = max(2.0 * self.radius_m, 20.0)
         self.x0, self.y0 = float(gx.min()) - cell, float(gy.min()) - cell
         self.nx = int((gx.max() - self.x0) // cell) + 2
         self.ny = int((gy.max() - self.y0) // cell) + 2
         self.cell = cell
-        self.gptr, self.gitems = gr.build_grid(*self.seg, self.x0, self.y0, cell, self.nx, self.ny)
+        self.gptr, self.gitems = gr.build_grid(
+            *self.seg, self.x0, self.y0, cell, self.nx, self.ny, self.radius_m
+        )
 
     @cached_property
     def _table(self) -> tuple[I64, F64, I64]:
@@ -163,17 +165,18 @@ class MapMatcher:
         x, y = xy if xy is not None else g.projection.to_xy(tracks.lon, tracks.lat)
         cptr, cedge, cfrac, cdist = self.candidates(x, y)
         keys, tdist, tpred = self._table
+        rptr = np.searchsorted(keys, np.arange(g.n_nodes + 1, dtype=np.int64) * g.n_nodes)
         ekeys, eids = self._edge_keys
         elen = np.ascontiguousarray(g.edge_length_m, dtype=np.float64)
         eu, ev = g.edge_u.astype(np.int64), g.edge_v.astype(np.int64)
         chosen, chain = kn.viterbi(
             tracks.starts, x, y, tracks.t, cptr, cedge, cfrac, cdist, eu, ev, elen, np.int64(g.n_nodes),
-            keys, tdist, self.sigma_m, self.beta_m, self.max_speed_mps, 10.0,
+            rptr, keys, tdist, self.sigma_m, self.beta_m, self.max_speed_mps, 10.0,
         )  # fmt: skip
         order = np.flatnonzero(chosen >= 0)
         fix, e, a, b = kn.expand(
             order, chosen, chain, cedge, cfrac, eu, ev, elen, np.int64(g.n_nodes),
-            keys, tpred, ekeys, eids, 10.0,
+            rptr, keys, tpred, ekeys, eids, 10.0,
         )  # fmt: skip
         matched = np.full(len(tracks), -1, dtype=np.int64)
         matched[order] = cedge[chosen[order]]
