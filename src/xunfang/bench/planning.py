@@ -16,25 +16,16 @@ from datetime import date
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from xunfang.core.settings import get_settings
 from xunfang.network.graph import RoadGraph
 from xunfang.network.io import load_city
-from xunfang.network.snap import Snapper
 from xunfang.network.travel import Mode, TravelModel
 from xunfang.planning.coverage import coverage_matrix
 from xunfang.planning.demand import CHICAGO_ASSAULTS, demand_weights
 from xunfang.planning.posts import MaximalCovering
+from xunfang.planning.sites import station_nodes
 from xunfang.supervision.plan import PatrolLine, PatrolPoint, SupervisionPlan
-
-STATIONS = "chicago/chicago_police_stations.csv"
-
-
-def station_nodes(graph: RoadGraph) -> np.ndarray:
-    frame = pd.read_csv(get_settings().data_dir / STATIONS)
-    nodes, _ = Snapper(graph).snap(frame["lng"].to_numpy(float), frame["lat"].to_numpy(float), name="station")
-    return np.asarray(nodes, dtype=np.int64)
 
 
 def bench_posts(

@@ -10,7 +10,7 @@ import numpy as np
 import typer
 
 from xunfang.core.cli_support import print_json
-from xunfang.core.errors import DataNotFound
+from xunfang.core.errors import DataNotFound, InvalidInput
 from xunfang.core.settings import get_settings
 from xunfang.network.graph import RoadGraph
 from xunfang.network.io import load_city
@@ -57,6 +57,7 @@ def posts(
     mode: Annotated[str, typer.Option(help="travel mode of the posts' units")] = "car",
     hour: Annotated[int, typer.Option(help="hour of day for travel times")] = 12,
     method: Annotated[str, typer.Option(help="exact | heuristic")] = "exact",
+    candidates: Annotated[str, typer.Option(help="nodes (every network node) | stations")] = "nodes",
     time_limit: Annotated[float, typer.Option(help="seconds for the exact solve")] = 60.0,
     until: Annotated[str, typer.Option(help="training window end (YYYY-MM-DD)")] = "2019-01-01",
     days: Annotated[int, typer.Option(help="training window length in days")] = 365,
@@ -69,13 +70,18 @@ def posts(
     g = load_city(city)
     w = _weights(g, city, date.fromisoformat(until), days)
     demand = np.flatnonzero(w > 0)
+    if candidates not in ("nodes", "stations"):
+        raise InvalidInput(f"--candidates must be nodes or stations, got {candidates!r}", field="candidates")
+    from xunfang.planning.sites import station_nodes
+
+    sites = np.arange(g.n_nodes) if candidates == "nodes" else station_nodes(g)
     A = coverage_matrix(
-        g, TravelModel().edge_seconds(g, Mode.parse(mode), hour), demand, np.arange(g.n_nodes), standard * 60
+        g, TravelModel().edge_seconds(g, Mode.parse(mode), hour), demand, sites, standard * 60
     )
     m = MaximalCovering.from_coverage(A, w[demand], n_posts).solve(
         method="exact" if method == "exact" else "heuristic", time_limit_s=time_limit
     )
-    sel = m.selected
+    sel = sites[m.selected]
     _emit(
         {
             "city": city,
@@ -112,8 +118,8 @@ def routes(
     as_json: JsonOpt = False,
 ) -> None:
     """A patrol route from a station through top-risk points and lines within the shift."""
-    from xunfang.bench.planning import station_nodes
     from xunfang.planning.routes import PatrolRouter
+    from xunfang.planning.sites import station_nodes
     from xunfang.planning.targets import targets_from_demand
 
     g = load_city(city)

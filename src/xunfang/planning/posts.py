@@ -25,6 +25,7 @@ from xunfang.planning import heuristics as hx
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
 Method = Literal["exact", "heuristic"]
+MAX_PMEDIAN_CELLS = 2_000_000  # demand x candidates beyond which the p-median MIP is not built
 
 
 @dataclass
@@ -194,8 +195,12 @@ class PMedian:
         w, cost = self.weights, self.cost
         sel = hx.swap_pmedian(cost, w, hx.greedy_pmedian(cost, w, self.p), time_limit_s=time_limit_s / 4)
         res = _Result(sel, hx.pmedian_cost(cost, w, sel), 0.0, status="heuristic", method="heuristic")
-        if method == "exact":
+        if method == "exact" and self.cost.size <= MAX_PMEDIAN_CELLS:
             res = self._exact(res, time_limit_s - (time.perf_counter() - t0), mip_gap)
+        elif method == "exact":
+            res.status = (
+                f"heuristic: {self.cost.size} assignment variables exceed {MAX_PMEDIAN_CELLS} to prove"
+            )
         res.gap = (res.objective - res.bound) / res.objective if res.objective > 0 else 0.0
         res.seconds = time.perf_counter() - t0
         self.result = res
