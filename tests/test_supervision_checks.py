@@ -108,3 +108,23 @@ def test_bad_plan_entries_are_named() -> None:
         plan_from_dict({"points": [{"id": "P", "lon": 1, "lat": 2, "windows": [[T0, T0 - 1]]}]})
     with pytest.raises(InvalidInput, match="at least one window"):
         plan_from_dict({"lines": [{"id": "L", "coordinates": [[1, 2], [3, 4]]}]})
+
+
+def test_plan_from_geojson(tmp_path) -> None:
+    import json
+
+    from xunfang.supervision.plan import read_plan
+
+    w = [[T0, T0 + 3600]]
+    fc = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [116.3, 39.9]},
+         "properties": {"id": "P", "windows": w, "dwell_min": 12}},
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [116.3, 39.9]},
+         "properties": {"id": "R", "kind": "red_zone", "windows": w, "radius_m": 300}},
+        {"type": "Feature", "geometry": {"type": "LineString", "coordinates": [[116.3, 39.9], [116.31, 39.9]]},  # noqa: E501
+         "properties": {"id": "L", "windows": w}},
+    ]}  # fmt: skip
+    path = tmp_path / "plan.geojson"
+    path.write_text(json.dumps(fc))
+    plan = read_plan(path)
+    assert plan.points[0].dwell_s == 720 and plan.red_zones[0].radius_m == 300 and plan.lines[0].id == "L"

@@ -160,7 +160,28 @@ def read_plan(path: Path) -> SupervisionPlan:
         raise CorruptData(f"{path}: not valid JSON ({exc})") from None
     if not isinstance(raw, dict):
         raise CorruptData(f"{path}: expected a JSON object with points/lines/red_zones/units")
+    if raw.get("type") == "FeatureCollection":
+        raw = from_geojson(raw, where=str(path))
     return plan_from_dict(raw)
+
+
+def from_geojson(raw: dict[str, Any], *, where: str = "plan") -> dict[str, Any]:
+    """A GeoJSON FeatureCollection as a plan: Point features are must-patrol points (or red zones
+    when ``properties.kind`` is ``red_zone``), LineString features must-patrol lines; the other
+    fields (id, windows, dwell_min, radius_m, required, required_share, units, zone) are properties."""
+    out: dict[str, Any] = {"points": [], "lines": [], "red_zones": [], "units": raw.get("units", {})}
+    for i, feat in enumerate(raw.get("features", [])):
+        geom, props = feat.get("geometry") or {}, dict(feat.get("properties") or {})
+        props.setdefault("id", feat.get("id", i))
+        kind, coords = geom.get("type"), geom.get("coordinates") or []
+        if kind == "Point":
+            entry = {**props, "lon": coords[0], "lat": coords[1]}
+            out["red_zones" if props.get("kind") == "red_zone" else "points"].append(entry)
+        elif kind == "LineString":
+            out["lines"].append({**props, "coordinates": coords})
+        else:
+            raise InvalidInput(f"{where}: feature {i} has geometry {kind!r}; expected Point or LineString")
+    return out
 
 
 @lru_cache(maxsize=8)
