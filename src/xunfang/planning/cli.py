@@ -59,6 +59,7 @@ def posts(
     method: Annotated[str, typer.Option(help="exact | heuristic")] = "exact",
     candidates: Annotated[str, typer.Option(help="nodes (every network node) | stations")] = "nodes",
     time_limit: Annotated[float, typer.Option(help="seconds for the exact solve")] = 60.0,
+    gap: Annotated[float, typer.Option(help="stop once the proven relative gap is at most this")] = 0.005,
     until: Annotated[str, typer.Option(help="training window end (YYYY-MM-DD)")] = "2019-01-01",
     days: Annotated[int, typer.Option(help="training window length in days")] = 365,
     as_json: JsonOpt = False,
@@ -79,7 +80,7 @@ def posts(
         g, TravelModel().edge_seconds(g, Mode.parse(mode), hour), demand, sites, standard * 60
     )
     m = MaximalCovering.from_coverage(A, w[demand], n_posts).solve(
-        method="exact" if method == "exact" else "heuristic", time_limit_s=time_limit
+        method="exact" if method == "exact" else "heuristic", time_limit_s=time_limit, mip_gap=gap
     )
     sel = sites[m.selected]
     _emit(
