@@ -69,3 +69,14 @@ def test_set_covering_is_minimal_and_reports_uncoverable_demand() -> None:
     bad = np.array([[9.0, 9.0], [1.0, 9.0]])
     with pytest.raises(Infeasible, match="1 demand point"):
         SetCovering.from_cost_matrix(bad, 2.0)
+
+
+def test_loose_tolerance_stops_at_the_lp_bound_with_a_proven_gap() -> None:
+    rng = np.random.default_rng(11)
+    cost = rng.uniform(0, 10, size=(60, 25))
+    w = rng.uniform(0, 3, size=60)
+    loose = MaximalCovering.from_cost_matrix(cost, w, 4, 3.0).solve(mip_gap=0.5)
+    exact = MaximalCovering.from_cost_matrix(cost, w, 4, 3.0).solve()
+    assert loose.gap <= 0.5
+    assert loose.result.bound >= exact.covered_weight - 1e-6  # the LP bound is a true upper bound
+    assert loose.covered_weight <= exact.covered_weight + 1e-9
