@@ -58,3 +58,14 @@ def planning(  # noqa: PLR0917 (Typer options)
         "routes": bench.bench_routes(reference_s=pyvrp_seconds),
     }
     print_json(result)
+
+
+@app.command()
+def simulation(
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON (the only output format)")] = True,
+    quick: Annotated[bool, typer.Option("--quick", help="smaller loads (smoke test)")] = False,
+) -> None:
+    """Simulator: events/s vs SimPy, Chicago city-day time, determinism, hypercube, plan gain."""
+    from xunfang.bench import simulation as bench
+
+    print_json(bench.run(quick=quick))
