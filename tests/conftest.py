@@ -11,6 +11,8 @@ import pytest
 from xunfang.core.settings import get_settings
 
 IN_CI = bool(os.environ.get("CI"))
+# database fixtures (SQLite + PostgreSQL) for the service tests
+pytest_plugins = ["svc_support"]
 
 
 def need(condition: bool, why: str) -> None:

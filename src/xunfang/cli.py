@@ -51,18 +51,27 @@ def _root() -> None:
 
 def _register() -> None:
     """Attach the domain sub-commands (imported here so `xunfang --help` stays one place)."""
+    from xunfang.analysis import cli as analysis_cli
+    from xunfang.api import cli as api_cli
     from xunfang.bench import cli as bench_cli
-
-    app.add_typer(bench_cli.app, name="bench")
-    from xunfang.planning import cli as planning_cli
-    from xunfang.supervision import cli as supervision_cli
-
-    app.add_typer(planning_cli.app, name="plan")
-    app.command()(supervision_cli.supervise)
+    from xunfang.bench import service as bench_service
     from xunfang.network import cli as network_cli
+    from xunfang.planning import cli as planning_cli
+    from xunfang.reports import cli as reports_cli
+    from xunfang.supervision import cli as supervision_cli
 
     app.add_typer(network_cli.app, name="network")
     app.command(context_settings=COORD_ARGS)(network_cli.route)
+    app.command()(api_cli.serve)
+    app.add_typer(api_cli.users_app, name="users")
+    app.add_typer(api_cli.audit_app, name="audit")
+    app.add_typer(analysis_cli.app, name="analyze")
+    app.add_typer(planning_cli.app, name="plan")
+    app.command()(supervision_cli.supervise)
+    app.command(name="report")(reports_cli.report)
+    app.command(name="report-due")(reports_cli.report_due)
+    app.add_typer(bench_cli.app, name="bench")
+    bench_service.attach(app)  # joins the existing `bench` group
 
 
 _register()

@@ -1,0 +1,1 @@
+"""Benchmarks: ``xunfang bench network`` (and later ``bench service``, ``bench planning``)."""

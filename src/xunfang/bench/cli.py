@@ -1,4 +1,4 @@
-"""``xunfang bench …``: benchmarks on the real data, printed as JSON."""
+"""``xunfang bench …``: one sub-command per benchmark, each printing one JSON object."""
 
 from __future__ import annotations
 
@@ -8,7 +8,32 @@ import typer
 
 from xunfang.core.cli_support import print_json
 
-app = typer.Typer(help="Benchmarks on the shared real data.", no_args_is_help=True)
+app = typer.Typer(
+    help="Benchmarks (one JSON object each; keys explained in docs/benchmarks.md).", no_args_is_help=True
+)
+
+
+@app.command("network")
+def network(
+    as_json: Annotated[bool, typer.Option("--json", help="print the JSON result")] = False,
+    quick: Annotated[bool, typer.Option("--quick", help="small city, few incidents (smoke test)")] = False,
+    city_nodes: Annotated[int | None, typer.Option(help="nodes of the synthetic city")] = None,
+) -> None:
+    """Road-network engine on Chicago and a 1M-node city: latency, speed-up, agreement."""
+    from dataclasses import replace
+
+    from xunfang.bench.network import BenchConfig, run
+
+    cfg = BenchConfig.quick() if quick else BenchConfig()
+    if city_nodes is not None:
+        cfg = replace(cfg, city_nodes=city_nodes)
+    result = run(cfg)
+    if as_json:
+        print_json(result)
+        return
+    for name, t in result["targets"].items():
+        mark = "met   " if t["met"] else "MISSED"
+        typer.echo(f"{mark} {name} = {t['value']}")
 
 
 @app.command()

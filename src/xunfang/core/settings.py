@@ -52,6 +52,8 @@ class Settings(BaseSettings):
     travel_profile: Path | None = None  # TOML/JSON speeds and congestion (xunfang.network.profile)
     max_body_bytes: int = Field(default=1 << 20, gt=0)
     default_lang: Literal["zh", "en"] = "zh"
+    bulletin_dir: Path | None = None  # set: the service writes the daily/weekly/monthly bulletins here
+    bulletin_hour: int = Field(default=6, ge=0, le=23)  # UTC hour of the daily bulletin run
 
     @classmethod
     def settings_customise_sources(

@@ -4,12 +4,14 @@
 :class:`Snapper` and answers the four queries dispatch, coverage, planning and the simulator need:
 
 * :meth:`rank_units`   — units ordered by ETA to a point (top-k or all);
-* :meth:`coverage`     — what the current units reach within 1/3/5 minutes;
+* :meth:`coverage`     — what the current units reach within 1/3/5 minutes (and
+  :meth:`coverage_state` for a map kept current as units move);
 * :meth:`route`        — the fastest path between two points, with geometry;
 * :meth:`matrix`       — travel times between two point sets.
 
-This first version answers with ``scipy.sparse.csgraph.dijkstra`` (exact, and the reference the
-faster kernels are checked against).
+Answers come from the compiled kernels (:mod:`xunfang.network.kernels`) through one
+:class:`~xunfang.network.router.Router` per mode and hour. They are exact: the tests compare them
+with networkx and with the scipy reference (:mod:`xunfang.network.reference`).
 """
 
 from __future__ import annotations
@@ -19,17 +21,18 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import dijkstra
 
-from xunfang.core.errors import InvalidInput
 from xunfang.core.geo import check_lonlat, haversine_m
+from xunfang.network.coverage import Coverage, CoverageState
 from xunfang.network.graph import RoadGraph
+from xunfang.network.router import Router
 from xunfang.network.snap import Snapper
-from xunfang.network.travel import Mode, TravelModel
+from xunfang.network.travel import MOTOR, Mode, TravelModel
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
+
+__all__ = ["Coverage", "NetworkEngine", "RankedUnit", "Route", "UnitPosition"]
 
 
 @dataclass(frozen=True)
@@ -65,23 +68,6 @@ class Route:
         return {"type": "LineString", "coordinates": coords}
 
 
-@dataclass(frozen=True)
-class Coverage:
-    """Multi-source reach of a set of units.
-
-    ``node_s[v]`` is the earliest arrival of any unit at node v (inf beyond the largest threshold),
-    ``owner[v]`` the index of that unit (-1 if none). ``edge_tier[e]`` is the index of the smallest
-    threshold within which edge e is driven end to end (-1: not within the largest).
-    ``fraction[t]`` is the share of road length reached within threshold t.
-    """
-
-    thresholds_s: tuple[float, ...]
-    node_s: F64
-    owner: NDArray[np.int32]
-    edge_tier: NDArray[np.int8]
-    fraction: dict[float, float]
-
-
 class NetworkEngine:
     """Queries on one graph with one travel model."""
 
@@ -89,45 +75,43 @@ class NetworkEngine:
         self.graph = graph
         self.model = model or TravelModel()
         self.snapper = Snapper(graph)
-        self._mats: dict[tuple[Mode, int], tuple[csr_matrix, csr_matrix]] = {}
+        self._routers: dict[tuple[Mode, int], Router] = {}
 
     # -- helpers -----------------------------------------------------------------------------
     def weights(self, mode: Mode | str, hour: int) -> F64:
         return self.model.edge_seconds(self.graph, mode, hour)
 
-    def _matrices(self, mode: Mode, hour: int) -> tuple[csr_matrix, csr_matrix]:
-        h = hour % 24 if mode in (Mode.CAR, Mode.MOTORCYCLE) else 0
-        key = (mode, h)
-        if key not in self._mats:
-            mat = self.graph.to_csr_matrix(self.weights(mode, h))
-            self._mats[key] = (mat, mat.T.tocsr())
-        return self._mats[key]
+    def router(self, mode: Mode | str, hour: int = 12) -> Router:
+        """The kernel-level router for a road mode at an hour (built once, then reused)."""
+        m = Mode.parse(mode)
+        key = (m, hour % 24 if m in MOTOR else 0)
+        if key not in self._routers:
+            self._routers[key] = Router(self.graph, self.weights(m, key[1]))
+        return self._routers[key]
 
-    def _edge_between(self, u: I64, v: I64, w: F64) -> I64:
-        """Fastest edge from u[i] to v[i] (for turning predecessor chains into edges)."""
-        g = self.graph
-        out = np.empty(u.size, dtype=np.int64)
-        for i, (a, b) in enumerate(zip(u, v, strict=True)):
-            lo, hi = g.indptr[a], g.indptr[a + 1]
-            cand = np.flatnonzero(g.edge_v[lo:hi] == b) + lo
-            out[i] = cand[np.argmin(w[cand])]
-        return out
+    def rank_nodes(
+        self,
+        target_node: int,
+        target_off_s: float,
+        unit_nodes: I64,
+        unit_off_s: F64,
+        *,
+        mode: Mode | str = Mode.CAR,
+        hour: int = 12,
+        k: int | None = None,
+    ) -> tuple[NDArray[np.int32], F64, F64]:
+        """Array-level ranking for callers that snap once and query often (the simulator).
 
-    def _path_edges(self, pred: NDArray[np.int32], src: int, dst: int, w: F64) -> I64:
-        nodes = [dst]
-        while nodes[-1] != src:
-            p = int(pred[nodes[-1]])
-            if p < 0:
-                raise InvalidInput("no route between the two points on this network")
-            nodes.append(p)
-        seq = np.asarray(nodes[::-1], dtype=np.int64)
-        return self._edge_between(seq[:-1], seq[1:], w)
+        Same answer as :meth:`rank_units` for one road mode, without a Python object per unit:
+        (unit indices, ETA seconds, road metres) ordered by (ETA, index).
+        """
+        return self.router(mode, hour).rank_nodes(target_node, target_off_s, unit_nodes, unit_off_s, k)
 
     # -- queries -----------------------------------------------------------------------------
     def rank_units(
         self, lon: float, lat: float, units: Sequence[UnitPosition], *, hour: int = 12, k: int | None = None
     ) -> list[RankedUnit]:
-        """Units ordered by ETA to (lon, lat); ``k`` keeps the first k."""
+        """Units ordered by ETA to (lon, lat); ``k`` keeps the first k (ties: input order)."""
         check_lonlat(lon, lat, name="incident")
         if not units:
             return []
@@ -136,36 +120,46 @@ class NetworkEngine:
         ulat = np.array([u.lat for u in units])
         nodes, offs = self.snapper.snap(ulon, ulat, name="unit position")
         modes = [Mode.parse(u.mode) for u in units]
-        eta = np.full(len(units), np.inf)
-        dist = np.full(len(units), np.inf)
-        for mode in set(modes):
-            idx = np.array([i for i, m in enumerate(modes) if m is mode])
+        codes = np.array([list(Mode).index(m) for m in modes])
+        idx_parts, eta_parts, dist_parts = [], [], []
+        for mode in sorted(set(modes)):
+            sel = np.flatnonzero(codes == list(Mode).index(mode))
             if mode is Mode.DRONE:
-                metres = haversine_m(ulon[idx], ulat[idx], lon, lat)
-                eta[idx], dist[idx] = self.model.drone_seconds(metres), metres
+                metres = haversine_m(ulon[sel], ulat[sel], lon, lat)
+                idx_parts.append(sel)
+                eta_parts.append(self.model.drone_seconds(metres))
+                dist_parts.append(metres)
                 continue
-            _, rev = self._matrices(mode, hour)
-            t, pred = dijkstra(rev, indices=int(target[0]), return_predecessors=True)
-            eta[idx] = t[nodes[idx]] + self.model.offroad_seconds(mode, offs[idx] + t_off[0])
-            dist[idx] = self._reverse_tree_length(pred, nodes[idx], mode, hour) + offs[idx] + t_off[0]
-        order = np.lexsort((np.arange(len(units)), eta))
+            idx, eta, met = self.router(mode, hour).rank_nodes(
+                int(target[0]),
+                float(self.model.offroad_seconds(mode, t_off[0])),
+                nodes[sel],
+                self.model.offroad_seconds(mode, offs[sel]),
+                k,
+            )
+            idx_parts.append(sel[idx])
+            eta_parts.append(eta)
+            dist_parts.append(met + offs[sel[idx]] + t_off[0])
+        idx_all = np.concatenate(idx_parts)
+        eta_all = np.concatenate(eta_parts)
+        dist_all = np.concatenate(dist_parts)
+        order = np.lexsort((idx_all, eta_all))
         if k is not None:
             order = order[:k]
-        return [RankedUnit(units[i].unit_id, float(eta[i]), float(dist[i]), modes[i]) for i in order]
+        return [
+            RankedUnit(units[i].unit_id, float(eta_all[j]), float(dist_all[j]), modes[i])
+            for j, i in zip(order, idx_all[order], strict=True)
+        ]
 
-    def _reverse_tree_length(self, pred: NDArray[np.int32], sources: I64, mode: Mode, hour: int) -> F64:
-        """Road metres from each source along the backward shortest-path tree to its root."""
-        w = self.weights(mode, hour)
-        out = np.empty(sources.size)
-        for i, s in enumerate(sources):
-            metres, node = 0.0, int(s)
-            while pred[node] >= 0:
-                nxt = int(pred[node])
-                e = self._edge_between(np.array([node]), np.array([nxt]), w)[0]
-                metres += float(self.graph.edge_length_m[e])
-                node = nxt
-            out[i] = metres
-        return out
+    def coverage_state(
+        self,
+        *,
+        hour: int = 12,
+        thresholds_s: Sequence[float] = (60.0, 180.0, 300.0),
+        mode: Mode | str = Mode.CAR,
+    ) -> CoverageState:
+        """A coverage map to fill with :meth:`CoverageState.full` and update with ``move``."""
+        return CoverageState.for_engine(self, mode=mode, hour=hour, thresholds_s=thresholds_s)
 
     def coverage(
         self,
@@ -176,38 +170,8 @@ class NetworkEngine:
         mode: Mode | str = Mode.CAR,
     ) -> Coverage:
         """Which roads the units reach within each threshold (multi-source, off-road legs included)."""
-        g, m = self.graph, Mode.parse(mode)
-        th = tuple(float(t) for t in thresholds_s)
-        n = g.n_nodes
-        nodes, offs = self.snapper.snap([u.lon for u in units], [u.lat for u in units], name="unit position")
-        start = self.model.offroad_seconds(m, offs)
-        w = self.weights(m, hour)
-        # a virtual source joined to each unit's node by its off-road time gives exact multi-source times
-        rows = np.concatenate([g.edge_u, np.full(len(units), n)])
-        cols = np.concatenate([g.edge_v, nodes])
-        data = np.concatenate([w, np.maximum(start, 1e-9)])
-        mat = csr_matrix((data, (rows, cols)), shape=(n + 1, n + 1))
-        t, pred = dijkstra(mat, indices=n, return_predecessors=True, limit=max(th))
-        node_s = t[:n]
-        owner = self._owners(pred, nodes, n)
-        return _coverage_from_times(g, w, th, node_s, owner)
-
-    @staticmethod
-    def _owners(pred: NDArray[np.int32], unit_nodes: I64, root: int) -> NDArray[np.int32]:
-        first = {int(v): i for i, v in reversed(list(enumerate(unit_nodes)))}
-        owner = np.full(pred.size - 1, -1, dtype=np.int32)
-        for v in range(owner.size):
-            chain, node = [], v
-            while node >= 0 and node != root and owner[node] < 0 and pred[node] != root:
-                chain.append(node)
-                node = int(pred[node])
-            if node < 0:
-                continue
-            label = owner[node] if owner[node] >= 0 else first.get(node, -1)
-            for c in [*chain, node]:
-                if c != root:
-                    owner[c] = label
-        return owner
+        state = self.coverage_state(hour=hour, thresholds_s=thresholds_s, mode=mode)
+        return state.full([u.lon for u in units], [u.lat for u in units])
 
     def route(
         self, a: tuple[float, float], b: tuple[float, float], *, mode: Mode | str = Mode.CAR, hour: int = 12
@@ -215,19 +179,18 @@ class NetworkEngine:
         """Fastest road route from a to b (off-road legs included in time and distance)."""
         m = Mode.parse(mode)
         nodes, offs = self.snapper.snap([a[0], b[0]], [a[1], b[1]], name="route end")
-        w = self.weights(m, hour)
-        fwd, _ = self._matrices(m, hour)
-        t, pred = dijkstra(fwd, indices=int(nodes[0]), return_predecessors=True)
-        edges = self._path_edges(pred, int(nodes[0]), int(nodes[1]), w)
+        road_s, edges = self.router(m, hour).path(int(nodes[0]), int(nodes[1]))
         g = self.graph
-        lon = [a[0]] + [x for e in edges for x in g.geom_lon[g.geom_ptr[e] : g.geom_ptr[e + 1]]] + [b[0]]
-        lat = [a[1]] + [y for e in edges for y in g.geom_lat[g.geom_ptr[e] : g.geom_ptr[e + 1]]] + [b[1]]
-        if not edges.size:
-            lon = [a[0], float(g.node_lon[nodes[0]]), b[0]]
-            lat = [a[1], float(g.node_lat[nodes[0]]), b[1]]
-        seconds = float(t[nodes[1]] + self.model.offroad_seconds(m, offs.sum()))
+        if edges.size:
+            pts = np.concatenate([np.arange(g.geom_ptr[e], g.geom_ptr[e + 1]) for e in edges])
+            lon = np.concatenate([[a[0]], g.geom_lon[pts], [b[0]]])
+            lat = np.concatenate([[a[1]], g.geom_lat[pts], [b[1]]])
+        else:
+            lon = np.array([a[0], g.node_lon[nodes[0]], b[0]])
+            lat = np.array([a[1], g.node_lat[nodes[0]], b[1]])
+        seconds = road_s + float(self.model.offroad_seconds(m, offs.sum()))
         metres = float(g.edge_length_m[edges].sum() + offs.sum())
-        return Route(seconds, metres, np.asarray(lon), np.asarray(lat), edges)
+        return Route(seconds, metres, lon, lat, edges)
 
     def matrix(
         self, src: tuple[F64, F64], dst: tuple[F64, F64], *, mode: Mode | str = Mode.CAR, hour: int = 12
@@ -236,28 +199,6 @@ class NetworkEngine:
         m = Mode.parse(mode)
         s_nodes, s_off = self.snapper.snap(*src, name="source")
         d_nodes, d_off = self.snapper.snap(*dst, name="destination")
-        fwd, _ = self._matrices(m, hour)
-        t = dijkstra(fwd, indices=s_nodes)[:, d_nodes]
+        t = self.router(m, hour).matrix(s_nodes, d_nodes)
         off = self.model.offroad_seconds(m, s_off[:, None] + d_off[None, :])
         return np.asarray(t + off, dtype=np.float64)
-
-
-def _coverage_from_times(
-    g: RoadGraph, w: F64, th: tuple[float, ...], node_s: F64, owner: NDArray[np.int32]
-) -> Coverage:
-    """Edge tiers and covered road-length shares from node arrival times."""
-    start = node_s[g.edge_u]
-    reach = start + w
-    tier = np.full(g.n_edges, -1, dtype=np.int8)
-    for i in range(len(th) - 1, -1, -1):
-        tier[reach <= th[i]] = i
-    n_seg = int(g.edge_segment.max()) + 1
-    seg_len = np.zeros(n_seg)
-    seg_len[g.edge_segment] = g.edge_length_m
-    fraction: dict[float, float] = {}
-    for t in th:
-        part = np.clip((t - start) / w, 0.0, 1.0)
-        part[~np.isfinite(part)] = 0.0
-        covered = np.minimum(np.bincount(g.edge_segment, weights=part, minlength=n_seg), 1.0)
-        fraction[t] = float((covered * seg_len).sum() / seg_len.sum())
-    return Coverage(th, node_s, owner, tier, fraction)

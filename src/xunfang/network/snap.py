@@ -54,3 +54,19 @@ class Snapper:
                 field=name,
             )
         return idx.astype(np.int64), dist.astype(np.float64)
+
+    def nearest(self, lon: ArrayLike, lat: ArrayLike) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+        """Like :meth:`snap` but never raises: points off the network get node -1 (batch callers)."""
+        lon_a = np.atleast_1d(np.asarray(lon, dtype=np.float64))
+        lat_a = np.atleast_1d(np.asarray(lat, dtype=np.float64))
+        with np.errstate(all="ignore"):
+            x, y = self.graph.projection.to_xy(lon_a, lat_a)
+        dist = np.full(lon_a.size, np.inf)
+        idx = np.full(lon_a.size, -1, dtype=np.int64)
+        ok = np.isfinite(x) & np.isfinite(y)
+        if ok.any():
+            d, i = self._tree.query(np.column_stack([x[ok], y[ok]]))
+            near = d <= self.max_offset_m
+            sel = np.flatnonzero(ok)[near]
+            idx[sel], dist[sel] = i[near], d[near]
+        return idx, dist

@@ -1,0 +1,73 @@
+"""The FastAPI application factory for the live command service."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+from fastapi import APIRouter, FastAPI
+
+from xunfang import __version__
+from xunfang.api import errors
+from xunfang.api.context import ServiceContext
+from xunfang.api.limits import BodyLimit
+from xunfang.api.monitor import watch
+from xunfang.api.routers import (
+    auth,
+    community,
+    community_registry,
+    coverage,
+    dispatch,
+    incidents,
+    live,
+    units,
+)
+
+PREFIX = "/api/v1"
+
+
+def create_app(ctx: ServiceContext, *, watch_deadlines: bool = True) -> FastAPI:
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        with ctx.sessions() as s:
+            ctx.positions.load(s)
+        task = asyncio.create_task(watch(ctx.sessions, ctx.broker)) if watch_deadlines else None
+        bulletins = _bulletin_task(ctx)
+        yield
+        if task:
+            task.cancel()
+        if bulletins:
+            bulletins.cancel()
+
+    app = FastAPI(
+        title="xunfang command service",
+        version=__version__,
+        openapi_url=f"{PREFIX}/openapi.json",
+        docs_url=f"{PREFIX}/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.ctx = ctx
+    api = APIRouter(prefix=PREFIX)
+    for r in (auth.router, incidents.router, dispatch.router, units.router, coverage.router, live.router):
+        api.include_router(r)
+    api.include_router(community.router)
+    api.include_router(community_registry.router)
+    app.include_router(api)
+    app.include_router(community.pages)
+    errors.install(app)
+    app.add_middleware(BodyLimit, max_bytes=ctx.settings.max_body_bytes)
+    return app
+
+
+def _bulletin_task(ctx: ServiceContext) -> asyncio.Task[None] | None:
+    """The scheduled bulletins (xunfang.reports.schedule), when XUNFANG_BULLETIN_DIR is set."""
+    if ctx.settings.bulletin_dir is None:
+        return None
+    from xunfang.reports.schedule import loop
+
+    url = ctx.engine.url.render_as_string(hide_password=False)
+    return asyncio.create_task(
+        loop(out=ctx.settings.bulletin_dir, hour=ctx.settings.bulletin_hour, database_url=url)
+    )

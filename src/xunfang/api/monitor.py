@@ -1,0 +1,124 @@
+"""Deadline watch (M14/M15): missed arrival deadlines and due hand-overs become events."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from xunfang.api.live import Broker, Event
+from xunfang.incidents.lifecycle import Status
+from xunfang.incidents.sla import HANDLING_S
+from xunfang.store import audit
+from xunfang.store.incidents import record_event
+from xunfang.store.models import Incident
+
+log = logging.getLogger(__name__)
+WAITING = (Status.RECEIVED.value, Status.DISPATCHED.value, Status.EN_ROUTE.value)
+
+
+def check_deadlines(session: Session, now: datetime) -> list[Event]:
+    """Mark and record deadlines passed since the last check; returns live-feed events."""
+    out: list[Event] = []
+    with session.begin():
+        late = (
+            session.execute(
+                select(Incident)
+                .where(
+                    Incident.status.in_(WAITING),
+                    Incident.deadline_at < now,
+                    Incident.deadline_missed.is_(False),
+                )
+                .with_for_update()
+            )
+            .scalars()
+            .all()
+        )
+        for inc in late:
+            inc.deadline_missed = True
+            record_event(
+                session,
+                inc,
+                "deadline_missed",
+                actor="system",
+                now=now,
+                change=(inc.status, inc.status),
+                note=f"no arrival within {inc.tier_min} min",
+            )
+            audit.append(
+                session, actor="system", action="incident.deadline_missed", target=f"incident:{inc.id}"
+            )
+            out.append(
+                {
+                    "kind": "deadline",
+                    "incident_id": inc.id,
+                    "what": "arrival_missed",
+                    "tier_min": inc.tier_min,
+                    "station": inc.station_code,
+                }
+            )
+        cutoff = now - timedelta(seconds=HANDLING_S)
+        due = (
+            session.execute(
+                select(Incident)
+                .where(
+                    Incident.status == Status.ON_SCENE.value,
+                    Incident.on_scene_at <= cutoff,
+                    Incident.handover_prompted.is_(False),
+                )
+                .with_for_update()
+            )
+            .scalars()
+            .all()
+        )
+        for inc in due:
+            inc.handover_prompted = True
+            record_event(
+                session,
+                inc,
+                "handover_prompt",
+                actor="system",
+                now=now,
+                change=(inc.status, inc.status),
+                note=f"5 min on scene: hand over to station {inc.station_code}",
+            )
+            audit.append(
+                session, actor="system", action="incident.handover_prompt", target=f"incident:{inc.id}"
+            )
+            out.append(
+                {
+                    "kind": "deadline",
+                    "incident_id": inc.id,
+                    "what": "handover_due",
+                    "station": inc.station_code,
+                }
+            )
+    return out
+
+
+async def watch(sessions: object, broker: Broker, *, every_s: float = 5.0) -> None:
+    """Background loop started by the app's lifespan."""
+    from sqlalchemy.orm import sessionmaker
+
+    from xunfang.store.models import utcnow
+
+    assert isinstance(sessions, sessionmaker)
+    while True:
+        try:
+            events = await asyncio.to_thread(_run_once, sessions, utcnow())
+            for ev in events:
+                broker.publish(ev)
+        except Exception:  # keep watching: a transient DB error must not stop deadline checks
+            log.exception("deadline check failed")
+        await asyncio.sleep(every_s)
+
+
+def _run_once(sessions: object, now: datetime) -> list[Event]:
+    from sqlalchemy.orm import sessionmaker
+
+    assert isinstance(sessions, sessionmaker)
+    with sessions() as s:
+        return check_deadlines(s, now)

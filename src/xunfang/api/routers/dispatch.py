@@ -1,0 +1,106 @@
+"""Recommendations and assignments for one incident."""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from sqlalchemy import select
+
+from xunfang.api.deps import DISPATCH, CtxDep, SessionDep, require_role, scope_of
+from xunfang.api.routers.incidents import _id
+from xunfang.api.schemas.incidents import AssignmentCreate, AssignmentRead, CandidateRead, RecommendationList
+from xunfang.api.security import Principal
+from xunfang.dispatch.recommend import IncidentView, Policy, UnitState, recommend
+from xunfang.forces.types import ForceType, UnitStatus
+from xunfang.store import incidents as store
+from xunfang.store.assignments import assign
+from xunfang.store.models import Unit, utcnow
+
+router = APIRouter(prefix="/incidents", tags=["dispatch"])
+Dispatcher = Annotated[Principal, Depends(require_role(*DISPATCH))]
+
+
+def _num(x: float) -> float | None:
+    return round(x, 1) if math.isfinite(x) else None
+
+
+@router.get("/{incident_id}/recommendations", response_model=RecommendationList)
+def recommendations(
+    incident_id: int, ctx: CtxDep, session: SessionDep, user: Dispatcher
+) -> RecommendationList:
+    """Units ranked by road ETA, each with distance, the tier it meets and why it is (not) eligible."""
+    network = ctx.need_network()
+    now = utcnow()
+    with session.begin():
+        inc = store.get(session, _id(incident_id), scope_of(user))
+        units = session.execute(select(Unit)).scalars().all()
+        by_id = {u.id: u for u in units}
+        assigned = tuple(
+            ForceType(by_id[a.unit_id].force_type) for a in store.active_assignments(session, inc.id)
+        )
+    fixes = ctx.positions.snapshot()
+    states = []
+    for u in units:
+        fix = fixes.get(u.id)
+        states.append(
+            UnitState(
+                u.id,
+                ForceType(u.force_type),
+                UnitStatus(u.status),
+                fix.lon if fix else None,
+                fix.lat if fix else None,
+                fix.at if fix else None,
+                u.shift_start_min,
+                u.shift_end_min,
+            )
+        )
+    view = IncidentView(inc.lon, inc.lat, ctx.taxonomy.get(inc.category).criminal, assigned)
+    policy = Policy(stale_after_s=ctx.settings.stale_position_s)
+    ranked = recommend(view, states, network, now=now, policy=policy)
+    items = [
+        CandidateRead(
+            unit_id=c.unit_id,
+            force_type=c.force_type.value,
+            eta_s=_num(c.eta_s),
+            distance_m=_num(c.distance_m),
+            tier_min=c.tier_min,
+            eligible=c.eligible,
+            reasons=c.reasons,
+        )
+        for c in ranked
+    ]
+    return RecommendationList(incident_id=inc.id, items=items)
+
+
+@router.post("/{incident_id}/assignments", response_model=AssignmentRead, status_code=201)
+def create_assignment(
+    incident_id: int, body: AssignmentCreate, ctx: CtxDep, session: SessionDep, user: Dispatcher
+) -> AssignmentRead:
+    """Send a unit; 409 when it already has an active assignment (enforced by the database)."""
+    row = assign(
+        session,
+        incident_id=_id(incident_id),
+        unit_id=body.unit_id,
+        actor=user.name,
+        scope=scope_of(user),
+        taxonomy=ctx.taxonomy,
+        now=utcnow(),
+    )
+    ctx.broker.publish(
+        {
+            "kind": "assignment",
+            "incident_id": row.incident_id,
+            "unit_id": row.unit_id,
+            "station": _station(ctx, session, row.incident_id),
+        }
+    )
+    return AssignmentRead.model_validate(row)
+
+
+def _station(ctx: CtxDep, session: SessionDep, incident_id: int) -> str:
+    from xunfang.store.models import Incident
+
+    with session.begin():
+        return session.get_one(Incident, incident_id).station_code

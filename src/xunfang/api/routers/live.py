@@ -1,0 +1,36 @@
+"""GET /api/v1/live: Server-Sent Events (incident, assignment, deadline and unit events)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import StreamingResponse
+
+from xunfang.api.deps import LIVE, CtxDep, require_role
+from xunfang.api.live import Event, sse_stream
+from xunfang.api.security import Principal
+from xunfang.store.users import Role
+
+router = APIRouter(tags=["live"])
+Listener = Annotated[Principal, Depends(require_role(*LIVE))]
+
+
+@router.get(
+    "/live", response_class=StreamingResponse, responses={200: {"content": {"text/event-stream": {}}}}
+)
+async def live(
+    ctx: CtxDep,
+    user: Listener,
+    max_events: Annotated[int | None, Query(ge=1, le=1_000_000)] = None,
+    ping_s: Annotated[float, Query(ge=0.05, le=60.0)] = 15.0,
+) -> StreamingResponse:
+    """A text/event-stream; a station user only receives events of its own jurisdiction."""
+    station = user.station if user.role is Role.STATION else None
+
+    def accept(ev: Event) -> bool:
+        return station is None or (ev.get("station") in (None, station) and ev.get("kind") != "unit")
+
+    sub = ctx.broker.subscribe(accept)
+    stream = sse_stream(ctx.broker, sub, max_events=max_events, ping_s=ping_s)
+    return StreamingResponse(stream, media_type="text/event-stream", headers={"Cache-Control": "no-cache"})

@@ -1,0 +1,45 @@
+"""Bearer tokens (JWT, HS256) carrying the user's name, role and jurisdiction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import jwt
+
+from xunfang.store.users import AuthFailed, Role
+
+ALGORITHM = "HS256"
+
+
+@dataclass(frozen=True)
+class Principal:
+    name: str
+    role: Role
+    station: str | None
+    unit_id: str | None
+
+    @property
+    def sees_caller(self) -> bool:
+        """Caller name and phone go to those who handle the call, never to volunteers or analysts."""
+        return self.role in (Role.ADMIN, Role.COMMANDER, Role.DISPATCHER, Role.STATION, Role.PATROL)
+
+
+def issue(p: Principal, *, secret: str, minutes: int, now: datetime) -> str:
+    claims = {
+        "sub": p.name,
+        "role": p.role.value,
+        "station": p.station,
+        "unit": p.unit_id,
+        "iat": int(now.timestamp()),
+        "exp": int((now + timedelta(minutes=minutes)).timestamp()),
+    }
+    return jwt.encode(claims, secret, algorithm=ALGORITHM)
+
+
+def decode(token: str, *, secret: str) -> Principal:
+    try:
+        claims = jwt.decode(token, secret, algorithms=[ALGORITHM], options={"require": ["exp", "sub"]})
+        return Principal(str(claims["sub"]), Role(claims["role"]), claims.get("station"), claims.get("unit"))
+    except (jwt.PyJWTError, KeyError, ValueError):
+        raise AuthFailed("invalid or expired token; log in again at POST /api/v1/auth/token") from None

@@ -1,0 +1,65 @@
+"""Turn stored rows into response models, withholding caller identity from those who may not see it
+and auditing every read of it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy.orm import Session
+
+from xunfang.api.schemas.incidents import CallerRead, EventRead, IncidentRead
+from xunfang.api.security import Principal
+from xunfang.incidents.categories import Taxonomy
+from xunfang.store import audit
+from xunfang.store import incidents as store
+from xunfang.store.models import Incident
+
+
+def incident_read(
+    inc: Incident,
+    user: Principal,
+    taxonomy: Taxonomy,
+    *,
+    session: Session | None = None,
+    detail: bool = False,
+) -> IncidentRead:
+    cat = taxonomy.get(inc.category)
+    has_caller = inc.caller_name is not None or inc.caller_phone is not None
+    show = has_caller and user.sees_caller
+    out = IncidentRead(
+        id=inc.id,
+        category=inc.category,
+        category_zh=cat.zh,
+        category_en=cat.en,
+        priority=inc.priority,
+        source=inc.source,
+        lon=inc.lon,
+        lat=inc.lat,
+        description=inc.description,
+        caller=CallerRead(name=inc.caller_name, phone=inc.caller_phone) if show else None,
+        caller_withheld=has_caller and not show,
+        status=inc.status,
+        tier_min=inc.tier_min,
+        deadline_at=inc.deadline_at,
+        deadline_missed=inc.deadline_missed,
+        handover_prompted=inc.handover_prompted,
+        station=inc.station_code,
+        sub_bureau=inc.subbureau_code,
+        grid=inc.grid_code,
+        reported_at=inc.reported_at,
+        received_at=inc.received_at,
+        on_scene_at=inc.on_scene_at,
+    )
+    if detail and session is not None:
+        out.events = [EventRead.model_validate(e) for e in store.events(session, inc.id)]
+        out.units = [a.unit_id for a in store.active_assignments(session, inc.id)]
+    return out
+
+
+def audit_caller_reads(session: Session, user: Principal, incidents: Sequence[Incident]) -> None:
+    """One audit row naming every incident whose caller identity this response shows."""
+    if not user.sees_caller:
+        return
+    ids = [i.id for i in incidents if i.caller_name is not None or i.caller_phone is not None]
+    if ids:
+        audit.append(session, actor=user.name, action="caller.read", target="incidents", detail={"ids": ids})

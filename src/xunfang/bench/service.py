@@ -1,0 +1,251 @@
+"""`xunfang bench service`: the live service under load, on SQLite and on PostgreSQL in turn.
+
+For each backend a fresh database is seeded with the Chicago demo and a server is started on a free
+loopback port (a subprocess, as in production). Against it, for ``seconds``: 200 units report at
+1 Hz plus ``extra_positions_per_s`` more fixes, and ``incidents_per_s`` incidents are created, each
+followed by a recommendation request. Reported: intake p50/p99, recommendation p99 (ms), positions
+ingested per second, errors (non-2xx or transport failures) and lost (201s not found afterwards).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import httpx
+import numpy as np
+import typer
+
+from xunfang.core.cli_support import print_json
+from xunfang.core.errors import Unavailable
+
+PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+CATEGORIES = ("theft", "dispute", "traffic", "public_order", "help_request", "noise")
+
+
+@dataclass
+class Tally:
+    intake_ms: list[float] = field(default_factory=list)
+    recommend_ms: list[float] = field(default_factory=list)
+    positions: int = 0
+    errors: int = 0
+    created: dict[str, int] = field(default_factory=dict)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _start(url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
+    cmd = [
+        sys.executable,
+        "-m",
+        "xunfang.cli",
+        "serve",
+        "--port",
+        str(port),
+        "--db",
+        url,
+        "--demo",
+        "chicago",
+    ]
+    proc = subprocess.Popen(cmd, stdout=log.open("ab"), stderr=subprocess.STDOUT, env=dict(os.environ))
+    deadline = time.time() + 180
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise Unavailable(f"bench server exited: {log.read_text()[-1000:]}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/api/v1/openapi.json", timeout=1).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            time.sleep(0.5)
+    proc.kill()
+    raise Unavailable("bench server did not start within 180 s")
+
+
+async def _positions(
+    c: httpx.AsyncClient, units: list[dict[str, Any]], rate: float, end: float, t: Tally
+) -> None:
+    rng = random.Random(1)
+    tick = 0.1
+    per_tick = max(1, round(rate * tick))
+    while time.monotonic() < end:
+        start = time.monotonic()
+        now = datetime.now(UTC).isoformat()
+        batch = []
+        for i in range(per_tick):
+            u = units[i % len(units)]
+            batch.append(
+                {
+                    "unit_id": u["id"],
+                    "lon": u["lon"] + rng.uniform(-0.002, 0.002),
+                    "lat": u["lat"] + rng.uniform(-0.002, 0.002),
+                    "at": now,
+                }
+            )
+        try:
+            r = await c.post("/units/positions", json=batch)
+            if r.status_code == 202:
+                t.positions += len(batch)
+            else:
+                t.errors += 1
+        except httpx.HTTPError:
+            t.errors += 1
+        await asyncio.sleep(max(0.0, tick - (time.monotonic() - start)))
+
+
+async def _one_incident(c: httpx.AsyncClient, body: dict[str, Any], key: str, t: Tally) -> None:
+    try:
+        t0 = time.perf_counter()
+        r = await c.post("/incidents", json=body, headers={"Idempotency-Key": key})
+        t.intake_ms.append((time.perf_counter() - t0) * 1000)
+        if r.status_code != 201:
+            t.errors += 1
+            return
+        t.created[key] = r.json()["id"]
+        t0 = time.perf_counter()
+        rec = await c.get(f"/incidents/{t.created[key]}/recommendations")
+        t.recommend_ms.append((time.perf_counter() - t0) * 1000)
+        if rec.status_code != 200:
+            t.errors += 1
+    except httpx.HTTPError:
+        t.errors += 1
+
+
+async def _incidents(
+    c: httpx.AsyncClient, units: list[dict[str, Any]], rate: float, end: float, t: Tally
+) -> None:
+    rng = random.Random(2)
+    tasks: list[asyncio.Task[None]] = []
+    n = 0
+    t_start = time.monotonic()
+    while time.monotonic() < end:
+        u = units[rng.randrange(len(units))]
+        body = {
+            "category": rng.choice(CATEGORIES),
+            "source": "call_110",
+            "lon": u["lon"] + rng.uniform(-0.0005, 0.0005),
+            "lat": u["lat"] + rng.uniform(-0.0005, 0.0005),
+            "description": "bench (simulated)",
+            "reported_at": datetime.now(UTC).isoformat(),
+        }
+        tasks.append(asyncio.create_task(_one_incident(c, body, f"bench-{secrets.token_hex(8)}", t)))
+        n += 1
+        await asyncio.sleep(max(0.0, t_start + n / rate - time.monotonic()))
+    await asyncio.gather(*tasks)
+
+
+async def _drive(
+    base: str, seconds: float, incidents_per_s: float, extra_positions_per_s: float
+) -> dict[str, Any]:
+    async with httpx.AsyncClient(base_url=base, timeout=30, limits=httpx.Limits(max_connections=64)) as c:
+        r = await c.post(
+            "/auth/token", data={"username": "demo-dispatcher", "password": "demo-dispatcher-pass"}
+        )
+        c.headers["Authorization"] = f"Bearer {r.json()['access_token']}"
+        units = [u for u in (await c.get("/units")).json()["items"] if u["lon"] is not None]
+        t = Tally()
+        end = time.monotonic() + seconds
+        t0 = time.monotonic()
+        await asyncio.gather(
+            _positions(c, units, len(units) * 1.0, end, t),
+            _positions(c, units, extra_positions_per_s, end, t),
+            _incidents(c, units, incidents_per_s, end, t),
+        )
+        elapsed = time.monotonic() - t0
+        lost = 0
+        for inc_id in t.created.values():
+            got = await c.get(f"/incidents/{inc_id}")
+            if got.status_code != 200 or got.json()["description"] != "bench (simulated)":
+                lost += 1
+    return {
+        "intake_p50_ms": _pct(t.intake_ms, 50),
+        "intake_p99_ms": _pct(t.intake_ms, 99),
+        "recommend_p99_ms": _pct(t.recommend_ms, 99),
+        "recommend_p50_ms": _pct(t.recommend_ms, 50),
+        "positions_per_s": round(t.positions / elapsed, 1),
+        "incidents": len(t.created),
+        "incidents_per_s": round(len(t.created) / elapsed, 1),
+        "errors": t.errors,
+        "lost": lost,
+        "seconds": round(elapsed, 1),
+        "units": len(units),
+    }
+
+
+def _pct(xs: list[float], q: float) -> float | None:
+    return round(float(np.percentile(xs, q)), 1) if xs else None
+
+
+def run_backend(
+    url: str, *, seconds: float, incidents_per_s: float, extra_positions_per_s: float
+) -> dict[str, Any]:
+    port = _free_port()
+    with tempfile.TemporaryDirectory() as tmp:
+        proc = _start(url, port, Path(tmp) / "server.log")
+        try:
+            base = f"http://127.0.0.1:{port}/api/v1"
+            return asyncio.run(_drive(base, seconds, incidents_per_s, extra_positions_per_s))
+        finally:
+            proc.terminate()
+            proc.wait(30)
+
+
+def command(
+    as_json: Annotated[bool, typer.Option("--json", help="print the JSON result")] = False,
+    seconds: Annotated[float, typer.Option(min=1, max=3600)] = 60.0,
+    incidents_per_s: Annotated[float, typer.Option(min=0.1, max=1000)] = 50.0,
+    extra_positions_per_s: Annotated[float, typer.Option(min=0, max=100_000)] = 2000.0,
+    pg_url: Annotated[str, typer.Option(help="PostgreSQL server (a fresh schema is used)")] = PG_DEFAULT,
+) -> None:
+    """Live service under load on SQLite and PostgreSQL (intake/recommendation latency, AVL rate)."""
+    from xunfang.store.db import drop_schema, make_engine
+
+    result: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        kw = {
+            "seconds": seconds,
+            "incidents_per_s": incidents_per_s,
+            "extra_positions_per_s": extra_positions_per_s,
+        }
+        result["sqlite"] = run_backend(f"sqlite:///{Path(tmp) / 'bench.db'}", **kw)
+    schema = "bench_" + secrets.token_hex(4)
+    sep = "&" if "?" in pg_url else "?"
+    try:
+        from sqlalchemy import text
+
+        eng = make_engine(pg_url)
+        with eng.begin() as conn:
+            conn.execute(text(f"CREATE SCHEMA IF NOT EXISTS {schema}"))
+        result["postgres"] = run_backend(f"{pg_url}{sep}options=-csearch_path%3D{schema}", **kw)
+    finally:
+        drop_schema(make_engine(pg_url), schema)
+    if as_json:
+        print_json(result)
+    else:
+        for k, v in result.items():
+            typer.echo(f"{k}: {v}")
+
+
+def attach(root: typer.Typer) -> None:
+    """Add `service` to the `bench` group (creating the group if no other benchmark made it)."""
+    for group in root.registered_groups:
+        if group.name == "bench" and group.typer_instance is not None:
+            group.typer_instance.command("service")(command)
+            return
+    bench = typer.Typer(help="Benchmarks (one JSON object each).", no_args_is_help=True)
+    bench.command("service")(command)
+    root.add_typer(bench, name="bench")

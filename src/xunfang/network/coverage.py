@@ -1,0 +1,232 @@
+"""Coverage maps: what the units reach within 1/3/5 minutes, kept current as units move.
+
+:class:`CoverageState` holds the multi-source arrival times of one set of units (one mode at one
+hour) and updates them when a unit moves, touching only the area that unit owned and the area it
+now wins (see :mod:`xunfang.network.coverage_kernels` for why that is exact). The
+:class:`Coverage` it returns views the state's arrays: they change with the next update, so copy
+them to keep a snapshot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+from numpy.typing import NDArray
+
+from xunfang.core.errors import InvalidInput
+from xunfang.network import coverage_kernels as ck
+from xunfang.network import kernels
+from xunfang.network.router import Router
+from xunfang.network.travel import Mode
+
+if TYPE_CHECKING:
+    from xunfang.network.engine import NetworkEngine
+
+F64 = NDArray[np.float64]
+I64 = NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Multi-source reach of a set of units.
+
+    ``node_s[v]`` is the earliest arrival of any unit at node v (inf beyond the largest threshold),
+    ``owner[v]`` the index of that unit (-1 if none). ``edge_tier[e]`` is the index of the smallest
+    threshold within which edge e is driven end to end (-1: not within the largest).
+    ``fraction[t]`` is the share of road length reached within threshold t.
+    """
+
+    thresholds_s: tuple[float, ...]
+    node_s: F64
+    owner: NDArray[np.int32]
+    edge_tier: NDArray[np.int8]
+    fraction: dict[float, float]
+
+
+def _segments(
+    graph_seg: NDArray[np.int32], length: F64
+) -> tuple[NDArray[np.int32], NDArray[np.int32], NDArray[np.int32], F64]:
+    """Segment ids renumbered in edge order (so that a pass over the edges walks the segment
+    arrays nearly in order), first and second edge of each segment (-1 when one-way), lengths."""
+    _, first_edge, inverse = np.unique(graph_seg, return_index=True, return_inverse=True)
+    rank = np.empty(first_edge.size, dtype=np.int32)
+    rank[np.argsort(first_edge, kind="stable")] = np.arange(first_edge.size, dtype=np.int32)
+    seg = np.ascontiguousarray(rank[inverse], dtype=np.int32)
+    n_seg = int(first_edge.size)
+    order = np.argsort(seg, kind="stable")
+    first = np.full(n_seg, -1, dtype=np.int32)
+    second = np.full(n_seg, -1, dtype=np.int32)
+    s_sorted = seg[order]
+    is_first = np.ones(order.size, dtype=bool)
+    is_first[1:] = s_sorted[1:] != s_sorted[:-1]
+    first[s_sorted[is_first]] = order[is_first]
+    second[s_sorted[~is_first]] = order[~is_first]
+    seg_len = np.zeros(n_seg)
+    seg_len[seg] = length
+    return seg, first, second, seg_len
+
+
+class CoverageState:
+    """Coverage of a fleet for one mode and hour, recomputed in full or updated per moved unit."""
+
+    def __init__(self, router: Router, thresholds_s: Sequence[float] = (60.0, 180.0, 300.0)) -> None:
+        th = np.asarray(sorted(float(t) for t in thresholds_s), dtype=np.float64)
+        if th.size == 0 or th.size > 100 or not (np.isfinite(th).all() and (th > 0).all()):
+            raise InvalidInput(f"thresholds_s: expected 1..100 positive seconds, got {list(thresholds_s)}")
+        g = router.graph
+        self.router = router
+        self.thresholds = th
+        self.cutoff = float(th[-1])
+        n = g.n_nodes
+        self.dist = np.full(n, np.inf)
+        self.owner = np.full(n, -1, dtype=np.int32)
+        self.tier = np.full(g.n_edges, -1, dtype=np.int8)
+        self.seg, self.seg_e0, self.seg_e1, self.seg_len = _segments(g.edge_segment, g.edge_length_m)
+        one_way = self.seg_e1 < 0
+        self.seg_u0 = g.edge_u[self.seg_e0]
+        self.seg_w0 = router.weights[self.seg_e0]
+        self.seg_u1 = np.where(one_way, -1, g.edge_u[self.seg_e1]).astype(np.int32)
+        self.seg_w1 = np.where(one_way, 1.0, router.weights[self.seg_e1])
+        self.total_len = float(self.seg_len.sum())
+        self.seg_sum = np.zeros((self.seg_len.size, th.size))
+        self.covered = np.zeros(th.size)
+        self._qflag = np.zeros(n, dtype=np.int8)
+        self._ent_node = np.zeros(g.n_edges + n + 2, dtype=np.int32)
+        self._ent_next = np.zeros(g.n_edges + n + 2, dtype=np.int32)
+        self._head = np.full(router.n_buckets, -1, dtype=np.int32)
+        self._chg = np.zeros(n, dtype=np.int8)
+        self._chg_list = np.zeros(n, dtype=np.int32)
+        self._n_chg = np.zeros(1, dtype=np.int64)
+        self._buf = np.zeros(n, dtype=np.int32)
+        self._smark = np.zeros(self.seg_len.size, dtype=np.int8)
+        self._slist = np.zeros(self.seg_len.size, dtype=np.int32)
+        self._uhead = np.full(n, -1, dtype=np.int32)
+        self.unit_node = np.zeros(0, dtype=np.int64)
+        self.unit_off = np.zeros(0)
+        self._unext = np.zeros(0, dtype=np.int32)
+        self._engine: NetworkEngine | None = None
+        self._mode = Mode.CAR
+
+    @classmethod
+    def for_engine(
+        cls, engine: NetworkEngine, *, mode: Mode | str, hour: int, thresholds_s: Sequence[float]
+    ) -> CoverageState:
+        """A state that snaps lon/lat positions with the engine's snapper and travel model."""
+        m = Mode.parse(mode)
+        state = cls(engine.router(m, hour), thresholds_s)
+        state._engine = engine
+        state._mode = m
+        return state
+
+    # -- array level -------------------------------------------------------------------------
+    def _search(self, nodes: I64, d: F64, own: NDArray[np.int32], track: bool) -> None:
+        r = self.router
+        while True:
+            order = np.lexsort((own, d))
+            nodes, d, own = nodes[order], d[order], own[order]
+            rc = kernels.multi_source(
+                r.fwd.indptr, r.fwd.adj, r.fwd.w, r.delta, r.n_buckets, self.cutoff,
+                np.ascontiguousarray(nodes, dtype=np.int64), np.ascontiguousarray(d),
+                np.ascontiguousarray(own, dtype=np.int32),
+                self.dist, self.owner, self._qflag, self._head, self._ent_node, self._ent_next,
+                track, self._chg, self._chg_list, self._n_chg,
+            )  # fmt: skip
+            if rc == 0:
+                return
+            # The entry pool ran out (only possible with re-scans): grow it and resume from the
+            # nodes still waiting plus the seeds not yet injected.
+            self._ent_node = np.zeros(2 * self._ent_node.size, dtype=np.int32)
+            self._ent_next = np.zeros(2 * self._ent_next.size, dtype=np.int32)
+            waiting = np.flatnonzero(self._qflag)
+            rest = -1 - rc
+            nodes = np.concatenate([waiting, nodes[rest:]])
+            d = np.concatenate([self.dist[waiting], d[rest:]])
+            own = np.concatenate([self.owner[waiting], own[rest:]])
+            self.dist[waiting] = np.inf
+            self._qflag[waiting] = 0
+
+    def full_nodes(self, unit_node: I64, unit_off_s: F64) -> Coverage:
+        """Recompute everything for units at ``unit_node`` with start-up legs ``unit_off_s``."""
+        nodes = self.router._check_nodes(unit_node, "unit_node")
+        off = np.ascontiguousarray(unit_off_s, dtype=np.float64)
+        if off.shape != nodes.shape or not (off >= 0).all():
+            raise InvalidInput("unit_off_s: expected one non-negative start-up time per unit")
+        self._uhead[self.unit_node] = -1
+        self.unit_node, self.unit_off = nodes.copy(), off.copy()
+        self._unext = np.full(nodes.size, -1, dtype=np.int32)
+        # units standing on each node, as linked lists in index order
+        order = np.argsort(nodes, kind="stable").astype(np.int32)
+        same = nodes[order[1:]] == nodes[order[:-1]]
+        self._unext[order[:-1][same]] = order[1:][same]
+        first = np.concatenate([[True], ~same]) if order.size else np.zeros(0, dtype=bool)
+        self._uhead[nodes[order[first]]] = order[first]
+        self.dist.fill(np.inf)
+        self.owner.fill(-1)
+        self._search(nodes, off, np.arange(nodes.size, dtype=np.int32), False)
+        g, w = self.router.graph, self.router.weights
+        ck.edge_stats_full(
+            g.edge_u, w, self.seg_u0, self.seg_w0, self.seg_u1, self.seg_w1, self.seg_len, self.thresholds,
+            self.dist, self.tier, self.seg_sum, self.covered,
+        )  # fmt: skip
+        return self.result()
+
+    def move_node(self, unit: int, node: int, off_s: float) -> Coverage:
+        """Move one unit to ``node`` (start-up leg ``off_s``) and update the map incrementally."""
+        if not 0 <= unit < self.unit_node.size:
+            raise InvalidInput(f"unit index {unit} outside 0..{self.unit_node.size - 1}")
+        node = int(self.router._check_nodes(node, "node")[0])
+        r = self.router
+        old = int(self.unit_node[unit])
+        n_cl = ck.collect_owned(r.fwd.indptr, r.fwd.adj, old, unit, self.owner, self.dist, self._buf)
+        ck.unit_unlink(self._uhead, self._unext, old, unit)
+        self.unit_node[unit], self.unit_off[unit] = node, float(off_s)
+        ck.unit_link(self._uhead, self._unext, node, unit)
+        cleared = self._buf[:n_cl]
+        size = n_cl + self.unit_node.size + 1
+        s_node = np.empty(size, dtype=np.int64)
+        s_d = np.empty(size)
+        s_own = np.empty(size, dtype=np.int32)
+        n_s = ck.reseed(
+            r.rev.indptr, r.rev.adj, r.rev.w, cleared, n_cl, self.dist, self.owner, self._uhead,
+            self._unext, self.unit_off, self.cutoff, s_node, s_d, s_own,
+        )  # fmt: skip
+        s_node[n_s], s_d[n_s], s_own[n_s] = node, float(off_s), unit
+        self._chg[cleared] = 1
+        self._chg_list[:n_cl] = cleared
+        self._n_chg[0] = n_cl
+        self._search(s_node[: n_s + 1], s_d[: n_s + 1], s_own[: n_s + 1], True)
+        n_chg = int(self._n_chg[0])
+        g = r.graph
+        ck.edge_stats_update(
+            g.indptr, g.edge_u, r.weights, self.seg, self.seg_e0, self.seg_e1, self.seg_len,
+            self.thresholds, self.dist, self._chg_list, n_chg, self.tier, self.seg_sum, self.covered,
+            self._smark, self._slist,
+        )  # fmt: skip
+        self._chg[self._chg_list[:n_chg]] = 0
+        return self.result()
+
+    def result(self) -> Coverage:
+        """The current map (views of the state's arrays)."""
+        th = tuple(float(t) for t in self.thresholds)
+        frac = {t: float(c / self.total_len) for t, c in zip(th, self.covered, strict=True)}
+        return Coverage(th, self.dist, self.owner, self.tier, frac)
+
+    # -- lon/lat level -----------------------------------------------------------------------
+    def _snap(self, lon: object, lat: object) -> tuple[I64, F64]:
+        if self._engine is None:
+            raise InvalidInput("this coverage state has no engine: use full_nodes()/move_node()")
+        nodes, offs = self._engine.snapper.snap(lon, lat, name="unit position")  # type: ignore[arg-type]
+        return nodes, self._engine.model.offroad_seconds(self._mode, offs)
+
+    def full(self, lon: Sequence[float] | F64, lat: Sequence[float] | F64) -> Coverage:
+        """Recompute for units at the given positions (index i is unit i in later moves)."""
+        nodes, off = self._snap(lon, lat)
+        return self.full_nodes(nodes, off)
+
+    def move(self, unit_index: int, lon: float, lat: float) -> Coverage:
+        """Move unit ``unit_index`` to (lon, lat) and update incrementally."""
+        nodes, off = self._snap([lon], [lat])
+        return self.move_node(unit_index, int(nodes[0]), float(off[0]))

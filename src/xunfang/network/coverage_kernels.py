@@ -1,0 +1,193 @@
+"""Compiled helpers of the coverage map: edge tiers, covered road length, and the one-unit update.
+
+Coverage keeps, per node, the earliest arrival of any unit (``dist``) and which unit that is
+(``owner``). When one unit moves only the nodes it owned can get worse; every other label is a
+real path length from another unit and stays an upper bound that is already exact for the units
+that did not move. So the update
+
+1. collects the moved unit's nodes by walking its shortest-path tree (forward edges through
+   nodes it owns) and clears them,
+2. re-seeds each cleared node from its in-neighbours owned by other units, re-injects the start
+   of any other unit standing on a cleared node, and adds the moved unit's new position,
+3. runs the multi-source search from those seeds only (it may also take nodes from other units
+   when the unit moved towards them), and
+4. recomputes tiers and covered lengths only for the edges leaving nodes whose label changed.
+
+The result equals a full recompute (the tests check this after sequences of random moves).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+INF = np.inf
+
+
+@njit(cache=True)
+def collect_owned(indptr, adj, start, unit, owner, dist, out):  # type: ignore[no-untyped-def]  # noqa: PLR0917
+    """Clear and list the nodes owned by ``unit`` (its tree hangs from its node ``start``)."""
+    if owner[start] != unit:
+        return 0
+    n = 0
+    owner[start] = -2
+    out[0] = start
+    n = 1
+    i = 0
+    while i < n:
+        v = out[i]
+        i += 1
+        for j in range(indptr[v], indptr[v + 1]):
+            x = adj[j]
+            if owner[x] == unit:
+                owner[x] = -2
+                out[n] = x
+                n += 1
+    for i in range(n):
+        v = out[i]
+        owner[v] = -1
+        dist[v] = INF
+    return n
+
+
+@njit(cache=True)
+def reseed(  # type: ignore[no-untyped-def]  # noqa: PLR0917
+    rindptr, radj, rw, cleared, n_cleared, dist, owner, uhead, unext, unit_off, cutoff,
+    seed_node, seed_d, seed_own,
+):  # fmt: skip
+    """Seeds for the cleared nodes: best label from a valid in-neighbour, and units standing there."""
+    n = 0
+    for i in range(n_cleared):
+        x = cleared[i]
+        best = INF
+        bown = -1
+        for j in range(rindptr[x], rindptr[x + 1]):
+            u = radj[j]
+            if owner[u] >= 0:
+                c = dist[u] + rw[j]
+                if c < best:
+                    best = c
+                    bown = owner[u]
+        if best <= cutoff:
+            seed_node[n] = x
+            seed_d[n] = best
+            seed_own[n] = bown
+            n += 1
+        u = uhead[x]
+        while u >= 0:
+            if unit_off[u] <= cutoff:
+                seed_node[n] = x
+                seed_d[n] = unit_off[u]
+                seed_own[n] = u
+                n += 1
+            u = unext[u]
+    return n
+
+
+@njit(cache=True)
+def unit_unlink(uhead, unext, node, unit):  # type: ignore[no-untyped-def]
+    """Remove ``unit`` from the list of units standing on ``node``."""
+    u = uhead[node]
+    prev = -1
+    while u >= 0:
+        if u == unit:
+            if prev < 0:
+                uhead[node] = unext[u]
+            else:
+                unext[prev] = unext[u]
+            unext[u] = -1
+            return
+        prev = u
+        u = unext[u]
+
+
+@njit(cache=True)
+def unit_link(uhead, unext, node, unit):  # type: ignore[no-untyped-def]
+    """Add ``unit`` to the list of units standing on ``node`` (kept in index order)."""
+    u = uhead[node]
+    if u < 0 or unit < u:
+        unext[unit] = u
+        uhead[node] = unit
+        return
+    while unext[u] >= 0 and unext[u] < unit:
+        u = unext[u]
+    unext[unit] = unext[u]
+    unext[u] = unit
+
+
+@njit(cache=True)
+def _edge_part(start, we, t):  # type: ignore[no-untyped-def]
+    if start >= t:
+        return 0.0
+    if start + we <= t:
+        return 1.0
+    p = (t - start) / we
+    return 1.0 if p > 1.0 else p
+
+
+@njit(cache=True)
+def edge_stats_full(  # type: ignore[no-untyped-def]  # noqa: PLR0917
+    edge_u, w, seg_u0, seg_w0, seg_u1, seg_w1, seg_len, th, node_s, tier, seg_sum, covered
+):
+    """Tier of every edge, covered share of every road segment and covered metres per threshold.
+
+    A segment's covered share is ``min(1, part(forward) + part(backward))``, stored in
+    ``seg_sum[segment, threshold]`` so that the incremental update can subtract it again. The
+    segment's tails and weights come in segment order (``seg_u1`` = -1 for one-way roads), so
+    both passes read memory nearly in order.
+    """
+    n_t = th.size
+    for e in range(edge_u.size):
+        reach = node_s[edge_u[e]] + w[e]
+        tr = -1
+        for t in range(n_t - 1, -1, -1):
+            if reach <= th[t]:
+                tr = t
+        tier[e] = tr
+    covered[:] = 0.0
+    for s in range(seg_len.size):
+        s0 = node_s[seg_u0[s]]
+        u1 = seg_u1[s]
+        s1 = node_s[u1] if u1 >= 0 else INF
+        for t in range(n_t):
+            acc = _edge_part(s0, seg_w0[s], th[t]) + _edge_part(s1, seg_w1[s], th[t])
+            seg_sum[s, t] = acc
+            covered[t] += (1.0 if acc > 1.0 else acc) * seg_len[s]
+
+
+@njit(cache=True)
+def edge_stats_update(  # type: ignore[no-untyped-def]  # noqa: PLR0917
+    indptr, edge_u, w, seg, seg_e0, seg_e1, seg_len, th, node_s, nodes, n_nodes,
+    tier, seg_sum, covered, smark, slist,
+):  # fmt: skip
+    """Refresh tiers and covered metres for the edges leaving ``nodes[:n_nodes]`` only."""
+    n_t = th.size
+    n_s = 0
+    for i in range(n_nodes):
+        v = nodes[i]
+        start = node_s[v]
+        for e in range(indptr[v], indptr[v + 1]):
+            reach = start + w[e]
+            tr = -1
+            for t in range(n_t - 1, -1, -1):
+                if reach <= th[t]:
+                    tr = t
+            tier[e] = tr
+            s = seg[e]
+            if smark[s] == 0:
+                smark[s] = 1
+                slist[n_s] = s
+                n_s += 1
+    for i in range(n_s):
+        s = slist[i]
+        smark[s] = 0
+        for t in range(n_t):
+            old = seg_sum[s, t]
+            acc = 0.0
+            e = seg_e0[s]
+            acc += _edge_part(node_s[edge_u[e]], w[e], th[t])
+            e = seg_e1[s]
+            if e >= 0:
+                acc += _edge_part(node_s[edge_u[e]], w[e], th[t])
+            seg_sum[s, t] = acc
+            covered[t] += ((1.0 if acc > 1.0 else acc) - (1.0 if old > 1.0 else old)) * seg_len[s]

@@ -1,0 +1,285 @@
+"""Compiled shortest-path kernels over the CSR arrays of a :class:`~xunfang.network.graph.RoadGraph`.
+
+Every search uses the same priority queue: a circular array of buckets of width ``delta`` seconds
+holding singly linked lists of entries drawn from a preallocated pool (a Dial/Δ-stepping queue).
+A node is filed under bucket ``floor(label / delta)``; an improved node is filed again and its old
+entry skipped when met. The buckets are drained in order and, inside one bucket, a node whose
+label improves again is simply re-filed (possibly into the bucket being drained) and scanned once
+more. When ``delta`` is at most the smallest edge weight no node is ever scanned twice (Dial's
+algorithm); a larger ``delta`` trades a few re-scans for fewer empty buckets. Either way, once a
+bucket is empty every label in it is final, so the answers are exact shortest-path times; the
+tests check that against networkx and scipy.
+
+The searches never allocate per query: the caller passes work arrays (see
+:class:`xunfang.network.router.Workspace`) and every search first restores the entries the
+previous one touched, so a top-10 query on a million nodes costs only what it visits.
+
+The same kernels run forwards (``indptr``/``adj`` of the graph) and backwards (the reversed CSR):
+the direction is a matter of which arrays the caller passes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+INF = np.inf
+
+
+@njit(cache=True, inline="always")
+def _q_push(v, d, delta, nb, head, ent_node, ent_next, n_ent):  # type: ignore[no-untyped-def]  # noqa: PLR0917
+    """File node v under the bucket of label d; returns the new number of pool entries."""
+    b = np.int64(d / delta) % nb
+    ent_node[n_ent] = v
+    ent_next[n_ent] = head[b]
+    head[b] = n_ent
+    return n_ent + 1
+
+
+@njit(cache=True, inline="always")
+def _heap_less(ka, ia, kb, ib):  # type: ignore[no-untyped-def]
+    return ka < kb or (ka == kb and ia < ib)
+
+
+@njit(cache=True)
+def _heap_push(hk, hi, size, key, idx):  # type: ignore[no-untyped-def]
+    """Push (key, idx) onto the binary min-heap ``hk``/``hi`` of ``size`` items; returns the new size."""
+    i = size
+    while i > 0:
+        p = (i - 1) >> 1
+        if _heap_less(key, idx, hk[p], hi[p]):
+            hk[i] = hk[p]
+            hi[i] = hi[p]
+            i = p
+        else:
+            break
+    hk[i] = key
+    hi[i] = idx
+    return size + 1
+
+
+@njit(cache=True)
+def _heap_pop(hk, hi, size):  # type: ignore[no-untyped-def]
+    """Remove the heap's top (read it from ``hk[0]``/``hi[0]`` first); returns the new size."""
+    size -= 1
+    key = hk[size]
+    idx = hi[size]
+    i = 0
+    while True:
+        c = 2 * i + 1
+        if c >= size:
+            break
+        if c + 1 < size and _heap_less(hk[c + 1], hi[c + 1], hk[c], hi[c]):
+            c += 1
+        if _heap_less(hk[c], hi[c], key, idx):
+            hk[i] = hk[c]
+            hi[i] = hi[c]
+            i = c
+        else:
+            break
+    if size > 0:
+        hk[i] = key
+        hi[i] = idx
+    return size
+
+
+@njit(cache=True)
+def search_targets(  # type: ignore[no-untyped-def]  # noqa: PLR0917
+    indptr, adj, w, eid, delta, nb, source, tnode, toff, k, cutoff, e_len, e_toward,
+    dist, met, pred, state, head, ent_node, ent_next, thead, tnext, tflag, blist,
+    hk, hi, out_idx, out_tot, out_met,
+):  # fmt: skip
+    """Single-source search that stops once the ``k`` best targets are final.
+
+    Targets are nodes with start-up costs: target ``u`` sits at node ``tnode[u]`` and its total is
+    ``dist[tnode[u]] + toff[u]`` (several targets may share a node). Run on the reversed graph from
+    an incident this ranks units (``toff`` = the units' off-road legs); run forwards from a source
+    it gives one row of a travel-time matrix. Targets are reported in order of (total, index) in
+    ``out_idx``/``out_tot``/``out_met``; ``out_met`` is the road length of the path found
+    (``pred`` holds edge ids, ``e_toward[e]`` is the end of edge e nearer the source). A node's
+    road length is set when it is scanned, from its predecessor's, which was scanned before it
+    (with a smaller label); if the node is re-scanned with a better label, so are its children.
+    Returns how many were reported (fewer than ``k`` only when some targets are beyond
+    ``cutoff``), or -1 when the entry pool ``ent_node``/``ent_next`` is too small.
+
+    ``state`` is the only per-node array that must be clean between searches (0 = unseen; a
+    node's ``dist``/``pred`` are meaningful only once it was seen), so resetting costs one byte
+    per node. Queue entries are never removed: an improved node is filed again and the stale
+    entry is skipped when met (``state`` tells whether a node still waits to be scanned).
+
+    The search stops at the end of the first bucket after which the k-th best total is below
+    every label still queued: no unfinished target can then beat it.
+    """
+    state[:] = 0
+    head[:] = -1
+    n_t = tnode.size
+    for u in range(n_t - 1, -1, -1):
+        thead[tnode[u]] = -1
+    for u in range(n_t - 1, -1, -1):
+        v = tnode[u]
+        tnext[u] = thead[v]
+        thead[v] = u
+    n_out = 0
+    hsize = 0
+    dist[source] = 0.0
+    pred[source] = -1
+    state[source] = 1
+    n_ent = _q_push(source, 0.0, delta, nb, head, ent_node, ent_next, 0)
+    qcount = 1
+    cur = np.int64(0)
+    want = min(k, n_t)
+    while qcount > 0 and n_out < want:
+        s = cur % nb
+        while head[s] < 0:
+            cur += 1
+            s = cur % nb
+        n_b = 0
+        while head[s] >= 0:
+            e = head[s]
+            head[s] = ent_next[e]
+            v = ent_node[e]
+            if state[v] != 1:
+                continue
+            qcount -= 1
+            state[v] = 2
+            pe = pred[v]
+            met[v] = 0.0 if pe < 0 else met[e_toward[pe]] + e_len[pe]
+            if thead[v] >= 0 and tflag[v] == 0:
+                tflag[v] = 1
+                blist[n_b] = v
+                n_b += 1
+            dv = dist[v]
+            for j in range(indptr[v], indptr[v + 1]):
+                x = adj[j]
+                nd = dv + w[j]
+                if nd > cutoff:
+                    continue
+                sx = state[x]
+                if sx != 0 and nd >= dist[x]:
+                    continue
+                if n_ent >= ent_node.size:
+                    return -1
+                dist[x] = nd
+                pred[x] = eid[j]
+                if sx != 1:
+                    state[x] = 1
+                    qcount += 1
+                n_ent = _q_push(x, nd, delta, nb, head, ent_node, ent_next, n_ent)
+        for i in range(n_b):
+            v = blist[i]
+            tflag[v] = 0
+            u = thead[v]
+            while u >= 0:
+                hsize = _heap_push(hk, hi, hsize, dist[v] + toff[u], u)
+                u = tnext[u]
+        bound = (cur + 1) * delta * (1.0 - 1e-12)
+        while hsize > 0 and n_out < want and (hk[0] < bound or qcount == 0):
+            u = hi[0]
+            out_idx[n_out] = u
+            out_tot[n_out] = hk[0]
+            n_out += 1
+            hsize = _heap_pop(hk, hi, hsize)
+        cur += 1
+    for u in range(n_t):
+        thead[tnode[u]] = -1
+    for i in range(n_out):
+        out_met[i] = met[tnode[out_idx[i]]]
+    return n_out
+
+
+@njit(cache=True)
+def multi_source(  # type: ignore[no-untyped-def]  # noqa: PLR0917
+    indptr, adj, w, delta, nb, cutoff, seed_node, seed_d, seed_own,
+    dist, owner, qflag, head, ent_node, ent_next, track, chg, chg_list, n_chg,
+):  # fmt: skip
+    """Multi-source search with per-seed start labels and owners, bounded by ``cutoff``.
+
+    Seeds must be sorted by ``seed_d``; each is injected when the queue reaches its bucket, so a
+    unit far off the road (a large start label) costs nothing until then. Labels only ever
+    decrease (``dist``/``owner`` are updated in place and may hold valid labels from an earlier
+    search: the incremental coverage update relies on that). Every node whose label changes is
+    appended once to ``chg_list`` when ``track`` is set (``chg`` marks membership; the caller
+    clears it). ``qflag`` must be all zero on entry and is again on return.
+
+    Returns 0, or ``-1 - i`` when the entry pool ``ent_node``/``ent_next`` ran out (possible only
+    with re-scans): the labels set so far are valid, the nodes with ``qflag`` set still wait to be
+    scanned, and seeds from ``i`` on were not injected; the caller resumes from those.
+    """
+    n_seed = seed_node.size
+    head[:] = -1
+    si = 0
+    qcount = 0
+    n_ent = 0
+    cur = np.int64(0)
+    while True:
+        if qcount == 0:
+            if si >= n_seed:
+                break
+            cur = max(cur, np.int64(seed_d[si] / delta))
+        while si < n_seed and np.int64(seed_d[si] / delta) <= cur:
+            v = seed_node[si]
+            d = seed_d[si]
+            if d <= cutoff and d < dist[v]:
+                if n_ent >= ent_node.size:
+                    return -1 - si
+                dist[v] = d
+                owner[v] = seed_own[si]
+                if qflag[v] == 0:
+                    qflag[v] = 1
+                    qcount += 1
+                n_ent = _q_push(v, d, delta, nb, head, ent_node, ent_next, n_ent)
+                if track and chg[v] == 0:
+                    chg[v] = 1
+                    chg_list[n_chg[0]] = v
+                    n_chg[0] += 1
+            si += 1
+        s = cur % nb
+        while head[s] >= 0:
+            e = head[s]
+            head[s] = ent_next[e]
+            v = ent_node[e]
+            if qflag[v] == 0:
+                continue
+            qcount -= 1
+            qflag[v] = 0
+            dv = dist[v]
+            ov = owner[v]
+            for j in range(indptr[v], indptr[v + 1]):
+                x = adj[j]
+                nd = dv + w[j]
+                if nd > cutoff or nd >= dist[x]:
+                    continue
+                if n_ent >= ent_node.size:
+                    return -1 - si
+                dist[x] = nd
+                owner[x] = ov
+                if qflag[x] == 0:
+                    qflag[x] = 1
+                    qcount += 1
+                n_ent = _q_push(x, nd, delta, nb, head, ent_node, ent_next, n_ent)
+                if track and chg[x] == 0:
+                    chg[x] = 1
+                    chg_list[n_chg[0]] = x
+                    n_chg[0] += 1
+        cur += 1
+    return 0
+
+
+@njit(cache=True)
+def path_edges(pred, edge_u, source, target):  # type: ignore[no-untyped-def]
+    """Edge ids of the forward path ``source → target`` from a predecessor-edge array."""
+    n = 0
+    v = target
+    while v != source:
+        e = pred[v]
+        if e < 0:
+            return np.empty(0, dtype=np.int64)
+        n += 1
+        v = edge_u[e]
+    out = np.empty(n, dtype=np.int64)
+    v = target
+    for i in range(n - 1, -1, -1):
+        e = pred[v]
+        out[i] = e
+        v = edge_u[e]
+    return out

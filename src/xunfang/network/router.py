@@ -1,0 +1,191 @@
+"""Array-level entry points to the compiled kernels: no Python object per unit or per node.
+
+A :class:`Router` binds one graph to one set of edge weights (a mode at an hour) and keeps the
+forward and reversed CSR arrays laid out for the kernels plus reusable work arrays, so that
+repeated queries allocate nothing proportional to the graph. The bench and the simulator call
+it directly; :class:`~xunfang.network.engine.NetworkEngine` wraps it with snapping, modes and
+drones.
+
+Not thread-safe: one Router per thread (its work arrays are shared between its queries).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from xunfang.core.errors import InvalidInput
+from xunfang.network import kernels
+from xunfang.network.graph import RoadGraph
+
+F64 = NDArray[np.float64]
+I32 = NDArray[np.int32]
+I64 = NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class Csr:
+    """One direction of the graph as the kernels read it (arrays aligned by CSR slot)."""
+
+    indptr: I64
+    adj: I32
+    w: F64
+    length: F64
+    eid: I32
+
+
+class Workspace:
+    """Per-node work arrays of the target searches (only ``state`` is reset between searches)."""
+
+    def __init__(self, n: int, n_buckets: int, pool: int) -> None:
+        self.dist = np.full(n, np.inf)
+        self.met = np.zeros(n)
+        self.pred = np.full(n, -1, dtype=np.int32)
+        self.state = np.zeros(n, dtype=np.int8)
+        self.head = np.full(n_buckets, -1, dtype=np.int32)
+        self.thead = np.full(n, -1, dtype=np.int32)
+        self.tflag = np.zeros(n, dtype=np.int8)
+        self.blist = np.zeros(n, dtype=np.int32)
+        self._targets = 0
+        self.grow(1)
+        self.grow_pool(pool)
+
+    def grow_pool(self, size: int) -> None:
+        """Queue entries: one per label improvement (at most one per edge without re-scans)."""
+        self.ent_node = np.zeros(size, dtype=np.int32)
+        self.ent_next = np.zeros(size, dtype=np.int32)
+
+    def grow(self, n_targets: int) -> None:
+        """Make room for ``n_targets`` targets (units or destinations)."""
+        if n_targets <= self._targets:
+            return
+        size = max(n_targets, 2 * self._targets)
+        self.tnext = np.full(size, -1, dtype=np.int32)
+        self.hk = np.zeros(size)
+        self.hi = np.zeros(size, dtype=np.int32)
+        self.out_idx = np.zeros(size, dtype=np.int32)
+        self.out_tot = np.zeros(size)
+        self.out_met = np.zeros(size)
+        self._targets = size
+
+
+def bucket_width(w: F64) -> float:
+    """Bucket width of the queue: the smallest weight, unless a few very short links make it tiny.
+
+    Widths up to the smallest weight give Dial's algorithm (no node is scanned twice). On real
+    networks a few very short links would make that width needlessly small (many empty buckets),
+    so it is then raised to the 5th percentile of the weights, which costs a handful of re-scans
+    and keeps exactness.
+    """
+    lo, q05 = float(w.min()), float(np.quantile(w, 0.05))
+    return max(lo if lo >= 0.25 * q05 else q05, 1e-3)
+
+
+class Router:
+    """Exact shortest-path queries on one graph with one weight vector (seconds per edge)."""
+
+    def __init__(self, graph: RoadGraph, weights: F64, *, delta: float | None = None) -> None:
+        w = np.ascontiguousarray(weights, dtype=np.float64)
+        if w.shape != (graph.n_edges,) or not np.isfinite(w).all() or (w <= 0).any():
+            raise InvalidInput(f"weights: expected {graph.n_edges} finite positive edge times")
+        self.graph = graph
+        self.weights = w
+        self.n = graph.n_nodes
+        self.fwd = Csr(
+            graph.indptr,
+            np.ascontiguousarray(graph.edge_v, dtype=np.int32),
+            w,
+            graph.edge_length_m,
+            np.arange(graph.n_edges, dtype=np.int32),
+        )
+        rptr, order = graph.rev_indptr_edges
+        self.rev = Csr(
+            rptr,
+            np.ascontiguousarray(graph.edge_u[order], dtype=np.int32),
+            np.ascontiguousarray(w[order]),
+            np.ascontiguousarray(graph.edge_length_m[order]),
+            np.ascontiguousarray(order, dtype=np.int32),
+        )
+        self.delta = float(delta) if delta is not None else bucket_width(w)
+        self.n_buckets = int(float(w.max()) / self.delta) + 3
+        self._ws: Workspace | None = None
+
+    @property
+    def ws(self) -> Workspace:
+        if self._ws is None:
+            self._ws = Workspace(self.n, self.n_buckets, self.graph.n_edges + 2)
+        return self._ws
+
+    def _search(
+        self, csr: Csr, source: int, nodes: I64, off: F64, *, k: int, cutoff: float
+    ) -> tuple[I32, F64, F64]:
+        ws = self.ws
+        ws.grow(int(nodes.size))
+        toward = self.graph.edge_u if csr is self.fwd else self.graph.edge_v
+        while True:
+            cnt = kernels.search_targets(
+                csr.indptr, csr.adj, csr.w, csr.eid, self.delta, self.n_buckets,
+                int(source), nodes, off, int(k), float(cutoff), self.graph.edge_length_m, toward,
+                ws.dist, ws.met, ws.pred, ws.state, ws.head, ws.ent_node, ws.ent_next,
+                ws.thead, ws.tnext, ws.tflag, ws.blist, ws.hk, ws.hi, ws.out_idx, ws.out_tot, ws.out_met,
+            )  # fmt: skip
+            if cnt >= 0:
+                return ws.out_idx[:cnt].copy(), ws.out_tot[:cnt].copy(), ws.out_met[:cnt].copy()
+            ws.grow_pool(2 * ws.ent_node.size)
+
+    def _check_nodes(self, nodes: object, name: str) -> I64:
+        arr = np.ascontiguousarray(np.atleast_1d(np.asarray(nodes)), dtype=np.int64)
+        if arr.size and (arr.min() < 0 or arr.max() >= self.n):
+            raise InvalidInput(f"{name}: node index outside 0..{self.n - 1}")
+        return arr
+
+    def rank_nodes(
+        self,
+        target_node: int,
+        target_off_s: float,
+        unit_nodes: I64,
+        unit_off_s: F64,
+        k: int | None = None,
+    ) -> tuple[I32, F64, F64]:
+        """The ``k`` fastest units to a target (all when ``k`` is None).
+
+        Returns (unit indices, ETA seconds, road metres), ordered by (ETA, index). ETA is the
+        unit's start-up leg ``unit_off_s`` + road time + ``target_off_s``.
+        """
+        nodes = self._check_nodes(unit_nodes, "unit_nodes")
+        off = np.ascontiguousarray(unit_off_s, dtype=np.float64)
+        t = int(self._check_nodes(target_node, "target_node")[0])
+        kk = nodes.size if k is None else max(0, int(k))
+        idx, tot, met = self._search(self.rev, t, nodes, off, k=kk, cutoff=np.inf)
+        return idx, tot + float(target_off_s), met
+
+    def one_to_many(self, source: int, dest_nodes: I64, *, cutoff: float = np.inf) -> tuple[F64, F64]:
+        """Seconds and road metres from ``source`` to each destination node (inf if beyond cutoff)."""
+        nodes = self._check_nodes(dest_nodes, "dest_nodes")
+        s = int(self._check_nodes(source, "source")[0])
+        idx, tot, met = self._search(self.fwd, s, nodes, np.zeros(nodes.size), k=nodes.size, cutoff=cutoff)
+        sec = np.full(nodes.size, np.inf)
+        metres = np.full(nodes.size, np.inf)
+        sec[idx], metres[idx] = tot, met
+        return sec, metres
+
+    def matrix(self, src_nodes: I64, dst_nodes: I64) -> F64:
+        """Road seconds from every source node (rows) to every destination node (columns)."""
+        src = self._check_nodes(src_nodes, "src_nodes")
+        dst = self._check_nodes(dst_nodes, "dst_nodes")
+        out = np.empty((src.size, dst.size))
+        for i, s in enumerate(src):
+            out[i] = self.one_to_many(int(s), dst)[0]
+        return out
+
+    def path(self, source: int, target: int) -> tuple[float, I64]:
+        """Seconds and edge ids of the fastest path ``source → target``."""
+        s = int(self._check_nodes(source, "source")[0])
+        t = int(self._check_nodes(target, "target")[0])
+        _, tot, _ = self._search(self.fwd, s, np.array([t], dtype=np.int64), np.zeros(1), k=1, cutoff=np.inf)
+        if tot.size == 0:
+            raise InvalidInput("no route between the two points on this network")
+        edges = kernels.path_edges(self.ws.pred, self.graph.edge_u, s, t)
+        return float(tot[0]), edges

@@ -1,0 +1,75 @@
+"""Hash-chained audit log: each row's hash covers its content and the previous row's hash.
+
+Appends lock the single ``audit_head`` row, so concurrent writers form one chain; the head keeps
+the last sequence number and hash, so deleting the newest rows is detected too. Appends happen in
+the caller's transaction: the audit row commits (or rolls back) with the change it records.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from xunfang.store.models import AuditEntry, AuditHead, utcnow
+
+GENESIS = "0" * 64
+
+
+def _digest(*fields: object) -> str:
+    """sha256 over (prev_hash, seq, at, actor, action, target, detail)."""
+    vals = [f.isoformat() if isinstance(f, datetime) else f for f in fields]
+    payload = json.dumps(vals, ensure_ascii=False)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def append(
+    session: Session, *, actor: str, action: str, target: str = "", detail: dict[str, Any] | None = None
+) -> None:
+    head = session.execute(select(AuditHead).where(AuditHead.id == 1).with_for_update()).scalar_one()
+    at = utcnow()
+    text = json.dumps(detail or {}, ensure_ascii=False, sort_keys=True, default=str)
+    seq = head.seq + 1
+    digest = _digest(head.last_hash, seq, at, actor, action, target, text)
+    session.add(
+        AuditEntry(
+            seq=seq,
+            at=at,
+            actor=actor,
+            action=action,
+            target=target,
+            detail=text,
+            prev_hash=head.last_hash,
+            hash=digest,
+        )
+    )
+    head.seq, head.last_hash = seq, digest
+
+
+def verify(session: Session) -> list[str]:
+    """Problems found in the chain (empty: intact)."""
+    problems: list[str] = []
+    prev, expected_seq = GENESIS, 1
+    rows = session.execute(select(AuditEntry).order_by(AuditEntry.seq)).scalars()
+    for row in rows:
+        if row.seq != expected_seq:
+            problems.append(f"row seq {expected_seq} is missing (next present: {row.seq})")
+        if row.prev_hash != prev:
+            problems.append(
+                f"row seq {row.seq}: previous-hash link broken (a row before it was changed or removed)"
+            )
+        if _digest(row.prev_hash, row.seq, row.at, row.actor, row.action, row.target, row.detail) != row.hash:
+            problems.append(f"row seq {row.seq}: content does not match its hash (edited)")
+        prev, expected_seq = row.hash, row.seq + 1
+    head = session.get(AuditHead, 1)
+    if head is None:
+        problems.append("audit head row is missing")
+    elif head.seq != expected_seq - 1 or head.last_hash != prev:
+        problems.append(
+            f"chain ends at seq {expected_seq - 1} but the head records seq {head.seq} (rows deleted)"
+        )
+    return problems

@@ -1,0 +1,254 @@
+"""Incident intake, reads and lifecycle events (each change + its event + its audit row in one
+transaction; the 201 is sent only after that transaction committed)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from xunfang.core.errors import Conflict, InvalidInput, NotFound
+from xunfang.forces.types import ForceType, UnitStatus
+from xunfang.incidents.categories import Taxonomy
+from xunfang.incidents.lifecycle import RELEASES_UNITS, EventType, Status, apply
+from xunfang.incidents.sla import arrival_deadline, response_tier
+from xunfang.jurisdiction.model import Jurisdiction
+from xunfang.store import audit
+from xunfang.store.models import Assignment, IdempotencyKey, Incident, IncidentEvent, Unit
+
+
+@dataclass(frozen=True)
+class IncidentInput:
+    category: str
+    priority: int | None
+    source: str
+    lon: float
+    lat: float
+    description: str
+    reported_at: datetime | None
+    caller_name: str | None = None
+    caller_phone: str | None = None
+
+    def digest(self) -> str:
+        body = json.dumps(asdict(self), sort_keys=True, default=str, ensure_ascii=False)
+        return hashlib.sha256(body.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which incidents a user may see: all, or those of one station / sub-bureau."""
+
+    area: str | None = None
+
+    def allows(self, inc: Incident) -> bool:
+        return self.area is None or self.area in (inc.station_code, inc.subbureau_code)
+
+
+def create(
+    session: Session,
+    *,
+    data: IncidentInput,
+    key: str,
+    actor: str,
+    jur: Jurisdiction,
+    taxonomy: Taxonomy,
+    now: datetime,
+) -> tuple[Incident, bool]:
+    """(incident, created). A repeated Idempotency-Key returns the first incident unchanged."""
+    digest = data.digest()
+    cat = taxonomy.get(data.category)
+    loc = jur.locate(data.lon, data.lat)
+    priority = data.priority if data.priority is not None else cat.default_priority
+    tier = response_tier(priority, loc.place_class)
+    reported = data.reported_at or now
+    if (reported - now).total_seconds() > 300:
+        raise InvalidInput(f"reported_at {reported.isoformat()} is in the future", field="reported_at")
+    try:
+        with session.begin():  # one transaction: key lookup, incident, event, key row, audit row
+            existing = _lookup(session, key, digest)
+            if existing is not None:
+                return existing, False
+            inc = Incident(
+                category=cat.code,
+                priority=priority,
+                source=data.source,
+                lon=data.lon,
+                lat=data.lat,
+                description=data.description,
+                caller_name=data.caller_name,
+                caller_phone=data.caller_phone,
+                reported_at=reported,
+                received_at=now,
+                status=Status.RECEIVED.value,
+                tier_min=tier,
+                deadline_at=arrival_deadline(now, tier),
+                station_code=loc.station,
+                subbureau_code=loc.sub_bureau,
+                grid_code=loc.grid,
+                deadline_missed=False,
+                handover_prompted=False,
+                updated_at=now,
+            )
+            session.add(inc)
+            session.flush()
+            session.add(IdempotencyKey(key=key, incident_id=inc.id, body_hash=digest, created_at=now))
+            record_event(
+                session,
+                inc,
+                "received",
+                actor=actor,
+                now=now,
+                change=(None, Status.RECEIVED.value),
+                note=f"source {data.source}",
+            )
+            audit.append(
+                session,
+                actor=actor,
+                action="incident.create",
+                target=f"incident:{inc.id}",
+                detail={"category": cat.code, "priority": priority, "station": loc.station},
+            )
+            session.flush()
+    except IntegrityError:
+        # the same key committed by a concurrent request: answer with that incident
+        session.rollback()
+        again = _replay(session, key, digest)
+        if again is None:
+            raise
+        return again, False
+    return inc, True
+
+
+def _replay(session: Session, key: str, digest: str) -> Incident | None:
+    with session.begin():
+        return _lookup(session, key, digest)
+
+
+def _lookup(session: Session, key: str, digest: str) -> Incident | None:
+    row = session.get(IdempotencyKey, key)
+    if row is None:
+        return None
+    if row.body_hash != digest:
+        raise Conflict(
+            f"Idempotency-Key {key!r} was used for incident {row.incident_id} with a different body",
+            field="Idempotency-Key",
+        )
+    return session.get_one(Incident, row.incident_id)
+
+
+def record_event(
+    session: Session,
+    inc: Incident,
+    kind: str,
+    *,
+    actor: str,
+    now: datetime,
+    change: tuple[str | None, str | None],
+    unit_id: str | None = None,
+    note: str = "",
+) -> IncidentEvent:
+    ev = IncidentEvent(
+        incident_id=inc.id,
+        type=kind,
+        actor=actor,
+        at=now,
+        before_status=change[0],
+        after_status=change[1],
+        unit_id=unit_id,
+        note=note,
+    )
+    session.add(ev)
+    return ev
+
+
+def get(session: Session, incident_id: int, scope: Scope, *, lock: bool = False) -> Incident:
+    stmt = select(Incident).where(Incident.id == incident_id)
+    if lock:
+        stmt = stmt.with_for_update()
+    inc = session.execute(stmt).scalar_one_or_none()
+    if inc is None or not scope.allows(inc):
+        raise NotFound(f"no incident with id {incident_id} in your jurisdiction")
+    return inc
+
+
+def events(session: Session, incident_id: int) -> Sequence[IncidentEvent]:
+    stmt = select(IncidentEvent).where(IncidentEvent.incident_id == incident_id).order_by(IncidentEvent.id)
+    return session.execute(stmt).scalars().all()
+
+
+def active_assignments(session: Session, incident_id: int) -> Sequence[Assignment]:
+    stmt = select(Assignment).where(Assignment.incident_id == incident_id, Assignment.active.is_(True))
+    return session.execute(stmt).scalars().all()
+
+
+def listing(
+    session: Session, scope: Scope, *, status: Status | None, limit: int, offset: int
+) -> Sequence[Incident]:
+    stmt = select(Incident).order_by(Incident.id.desc()).limit(limit).offset(offset)
+    if status is not None:
+        stmt = stmt.where(Incident.status == status.value)
+    if scope.area is not None:
+        stmt = stmt.where((Incident.station_code == scope.area) | (Incident.subbureau_code == scope.area))
+    return session.execute(stmt).scalars().all()
+
+
+def post_event(
+    session: Session, *, incident_id: int, kind: EventType, note: str, actor: str, scope: Scope, now: datetime
+) -> Incident:
+    """Apply a lifecycle event; units follow the incident (en route, on scene, released)."""
+    with session.begin():
+        inc = get(session, incident_id, scope, lock=True)
+        before = Status(inc.status)
+        after = apply(before, kind)
+        active = active_assignments(session, inc.id)
+        if kind is EventType.ARRIVED:
+            _check_arrival(session, active)
+            inc.on_scene_at = now
+        if kind is EventType.HANDOVER:
+            note = (note + " " if note else "") + f"handed over to station {inc.station_code}"
+        inc.status, inc.updated_at = after.value, now
+        _move_units(session, inc, active, after, now)
+        record_event(
+            session, inc, kind.value, actor=actor, now=now, change=(before.value, after.value), note=note
+        )
+        audit.append(
+            session,
+            actor=actor,
+            action=f"incident.{kind.value}",
+            target=f"incident:{inc.id}",
+            detail={"before": before.value, "after": after.value},
+        )
+    return inc
+
+
+def _check_arrival(session: Session, active: Sequence[Assignment]) -> None:
+    kinds = [ForceType(session.get_one(Unit, a.unit_id).force_type) for a in active]
+    if not any(k.spec.counts_as_arrival for k in kinds):
+        raise Conflict(
+            "arrival needs an assigned unit that counts as arrival (a drone only observes)", field="type"
+        )
+
+
+def _move_units(
+    session: Session, inc: Incident, active: Sequence[Assignment], after: Status, now: datetime
+) -> None:
+    ids = [a.unit_id for a in active]
+    if not ids:
+        return
+    if after in RELEASES_UNITS:
+        for a in active:
+            a.active, a.ended_at = False, now
+        new = UnitStatus.AVAILABLE
+    elif after is Status.EN_ROUTE:
+        new = UnitStatus.EN_ROUTE
+    elif after is Status.ON_SCENE:
+        new = UnitStatus.ON_SCENE
+    else:
+        return
+    session.execute(update(Unit).where(Unit.id.in_(ids)).values(status=new.value))

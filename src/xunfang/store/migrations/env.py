@@ -1,0 +1,13 @@
+"""Alembic environment: always run on a connection handed in by :mod:`xunfang.store.migrate`."""
+
+from __future__ import annotations
+
+from alembic import context
+
+import xunfang.store.community  # noqa: F401  (community tables on the same metadata)
+from xunfang.store.models import Base
+
+connection = context.config.attributes["connection"]
+context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True)
+with context.begin_transaction():
+    context.run_migrations()

@@ -1,0 +1,182 @@
+"""Security: the role × endpoint matrix, jurisdiction scoping, caller privacy, login lockout, tokens."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, select
+
+from svc_world import LAT0, LON0, incident_body, login, now_iso, post_positions, service, token
+from xunfang.api.security import Principal, issue
+from xunfang.store import audit
+from xunfang.store.db import session_factory
+from xunfang.store.models import AuditEntry
+from xunfang.store.users import Role
+
+ALL = {r.value for r in Role}
+# the policy, stated here independently of the code: endpoint -> roles allowed
+MATRIX: dict[str, set[str]] = {
+    "POST /incidents": {"admin", "commander", "dispatcher", "station"},
+    "GET /incidents/categories": ALL,
+    "GET /incidents": ALL,
+    "GET /incidents/{id}": ALL,
+    "GET /incidents/{id}/recommendations": {"admin", "commander", "dispatcher", "station"},
+    "POST /incidents/{id}/assignments": {"admin", "commander", "dispatcher", "station"},
+    "POST /incidents/{id}/events": {"admin", "commander", "dispatcher", "station", "patrol"},
+    "POST /units/positions": {"admin", "dispatcher", "patrol", "volunteer"},
+    "GET /units": {"admin", "commander", "dispatcher", "station", "patrol", "analyst"},
+    "GET /coverage": {"admin", "commander", "dispatcher", "station", "analyst"},
+}
+
+
+def _call(client: TestClient, ep: str, headers: dict[str, str], inc_id: int, role: str) -> int:
+    method, path = ep.split(" ")
+    url = "/api/v1" + path.replace("{id}", str(inc_id))
+    body: object = None
+    h = dict(headers)
+    if ep == "POST /incidents":
+        body, h["Idempotency-Key"] = incident_body(), f"matrix-{role}"
+    elif ep.endswith("assignments"):
+        body = {"unit_id": "U-PAT-2"}
+    elif ep.endswith("events"):
+        body = {"type": "cancel"}
+    elif ep == "POST /units/positions":
+        unit = {"volunteer": "U-VOL-1"}.get(role, "U-PAT-1")
+        body = [{"unit_id": unit, "lon": LON0 + 0.01, "lat": LAT0 + 0.01, "at": now_iso()}]
+    return client.request(method, url, json=body, headers=h).status_code
+
+
+@pytest.mark.parametrize("role", sorted(ALL))
+def test_role_endpoint_matrix(engine: Engine, role: str) -> None:
+    with service(engine) as (client, _ctx):
+        disp = token(client, "dispatcher")
+        post_positions(client, disp)
+        headers = token(client, role)
+        for i, (ep, allowed) in enumerate(MATRIX.items()):
+            inc = client.post(
+                "/api/v1/incidents", json=incident_body(), headers={**disp, "Idempotency-Key": f"m{i}"}
+            )
+            status = _call(client, ep, headers, inc.json()["id"], role)
+            if role in allowed:
+                assert status not in (401, 403), (ep, role, status)
+                assert status < 500, (ep, role, status)
+            else:
+                assert status == 403, (ep, role, status)
+            assert _call(client, ep, {}, inc.json()["id"], role) == 401
+
+
+def test_denials_are_audited(engine: Engine) -> None:
+    with service(engine) as (client, _ctx):
+        r = client.get("/api/v1/coverage", headers=token(client, "volunteer"))
+        assert r.status_code == 403 and "allowed roles" in r.json()["detail"]
+        with session_factory(engine)() as s, s.begin():
+            actions = s.execute(select(AuditEntry.action)).scalars().all()
+        assert "permission.denied" in actions
+
+
+def test_station_user_sees_only_its_jurisdiction(engine: Engine) -> None:
+    with service(engine) as (client, _ctx):
+        disp = {**token(client, "dispatcher")}
+        west = client.post(
+            "/api/v1/incidents", json=incident_body(), headers={**disp, "Idempotency-Key": "w"}
+        ).json()
+        east_body = incident_body(lon=LON0 + 0.035, lat=LAT0 + 0.03)
+        east = client.post(
+            "/api/v1/incidents", json=east_body, headers={**disp, "Idempotency-Key": "e"}
+        ).json()
+        assert (west["station"], east["station"]) == ("ST-W", "ST-E")
+        st = token(client, "station")  # linked to ST-W
+        ids = [i["id"] for i in client.get("/api/v1/incidents", headers=st).json()["items"]]
+        assert ids == [west["id"]]
+        assert client.get(f"/api/v1/incidents/{east['id']}", headers=st).status_code == 404
+        r = client.post(f"/api/v1/incidents/{east['id']}/events", json={"type": "cancel"}, headers=st)
+        assert r.status_code == 404
+        units = client.get("/api/v1/units", headers=st).json()["items"]
+        assert {u["station"] for u in units} == {"ST-W"}
+
+
+def test_volunteer_never_receives_caller_identity(engine: Engine) -> None:
+    with service(engine) as (client, ctx):
+        disp = token(client, "dispatcher")
+        inc = client.post(
+            "/api/v1/incidents", json=incident_body(), headers={**disp, "Idempotency-Key": "v"}
+        ).json()
+        assert inc["caller"]["name"] == "Li Lei"
+        vol = token(client, "volunteer")
+        texts = [
+            client.get("/api/v1/incidents", headers=vol).text,
+            client.get(f"/api/v1/incidents/{inc['id']}", headers=vol).text,
+            client.get("/api/v1/incidents/999", headers=vol).text,
+            client.post(f"/api/v1/incidents/{inc['id']}/events", json={"type": "cancel"}, headers=vol).text,
+            client.post(
+                "/api/v1/incidents", json=incident_body(), headers={**vol, "Idempotency-Key": "v"}
+            ).text,
+            client.post(
+                "/api/v1/incidents", json=incident_body(lon="x"), headers={**vol, "Idempotency-Key": "q"}
+            ).text,
+        ]
+        received: list[str] = []
+
+        def listen() -> None:
+            with client.stream("GET", "/api/v1/live?max_events=2&ping_s=0.1", headers=vol) as r:
+                assert r.status_code == 200
+                assert r.headers["content-type"].startswith("text/event-stream")
+                received.extend(r.iter_lines())
+
+        t = threading.Thread(target=listen)
+        t.start()
+        deadline = time.time() + 5
+        while ctx.broker.subscribers == 0 and time.time() < deadline:
+            time.sleep(0.05)
+        body2 = incident_body(description="second")
+        client.post("/api/v1/incidents", json=body2, headers={**disp, "Idempotency-Key": "v2"})
+        client.post(f"/api/v1/incidents/{inc['id']}/assignments", json={"unit_id": "U-PAT-1"}, headers=disp)
+        t.join(10)
+        texts.append("\n".join(received))
+        assert any("assignment" in line for line in received)
+        for text in texts:
+            assert "Li Lei" not in text and "13800000000" not in text
+        detail = client.get(f"/api/v1/incidents/{inc['id']}", headers=vol).json()
+        assert detail["caller"] is None and detail["caller_withheld"] is True
+
+
+def test_caller_reads_are_audited(engine: Engine) -> None:
+    with service(engine) as (client, _ctx):
+        disp = token(client, "dispatcher")
+        inc = client.post(
+            "/api/v1/incidents", json=incident_body(), headers={**disp, "Idempotency-Key": "a"}
+        ).json()
+        client.get(f"/api/v1/incidents/{inc['id']}", headers=token(client, "commander"))
+        with session_factory(engine)() as s, s.begin():
+            rows = s.execute(select(AuditEntry).where(AuditEntry.action == "caller.read")).scalars().all()
+        assert [r.actor for r in rows] == ["commander"]
+
+
+def test_login_lockout_after_five_failures(engine: Engine) -> None:
+    with service(engine) as (client, _ctx):
+        assert login(client, "analyst")
+        for _ in range(5):
+            r = client.post("/api/v1/auth/token", data={"username": "analyst", "password": "wrong-password"})
+            assert r.status_code == 401
+        r = client.post(
+            "/api/v1/auth/token", data={"username": "analyst", "password": "correct-horse-battery"}
+        )
+        assert r.status_code == 401 and "locked" in r.json()["detail"]
+        with session_factory(engine)() as s, s.begin():
+            actions = s.execute(select(AuditEntry.action)).scalars().all()
+            assert actions.count("login.fail") == 5 and "login.locked" in actions and "login.ok" in actions
+            assert audit.verify(s) == []
+
+
+def test_expired_and_forged_tokens_are_refused(engine: Engine) -> None:
+    with service(engine) as (client, ctx):
+        p = Principal("admin", Role.ADMIN, None, None)
+        old = issue(p, secret=ctx.settings.secret_key, minutes=1, now=datetime.now(UTC) - timedelta(hours=1))
+        forged = issue(p, secret="not-the-secret-but-long-enough-for-hs256", minutes=5, now=datetime.now(UTC))
+        for tok in (old, forged, "garbage"):
+            r = client.get("/api/v1/incidents", headers={"Authorization": f"Bearer {tok}"})
+            assert r.status_code == 401

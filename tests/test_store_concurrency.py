@@ -1,0 +1,87 @@
+"""8 dispatchers race to assign the same units to different incidents: the database admits exactly one
+active assignment per unit and every loser gets a Conflict naming the reason."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+
+from sqlalchemy import Engine, select
+
+from svc_world import LAT0, LON0, jurisdiction, seed
+from xunfang.core.errors import Conflict
+from xunfang.incidents.categories import Taxonomy
+from xunfang.store.assignments import assign
+from xunfang.store.db import session_factory
+from xunfang.store.incidents import IncidentInput, Scope, create
+from xunfang.store.models import Assignment, utcnow
+
+DISPATCHERS = 8
+UNITS = ["U-PAT-1", "U-PAT-2", "U-PAT-3"]
+
+
+def test_racing_dispatchers_never_double_assign(engine: Engine) -> None:
+    jur, tax = jurisdiction(), Taxonomy()
+    seed(engine, jur)
+    sessions = session_factory(engine)
+    ids = []
+    for i in range(DISPATCHERS):
+        data = IncidentInput("dispute", 3, "call_110", LON0 + 0.01, LAT0 + 0.01, f"#{i}", None)
+        with sessions() as s:
+            ids.append(
+                create(s, data=data, key=f"race-{i}", actor="d", jur=jur, taxonomy=tax, now=utcnow())[0].id
+            )
+    barrier = threading.Barrier(DISPATCHERS)
+    won: list[tuple[int, str]] = []
+    lost: list[str] = []
+    errors: list[BaseException] = []
+
+    def dispatcher(k: int) -> None:
+        barrier.wait()
+        for unit in UNITS:
+            try:
+                with sessions() as s:
+                    assign(
+                        s,
+                        incident_id=ids[k],
+                        unit_id=unit,
+                        actor=f"d{k}",
+                        scope=Scope(),
+                        taxonomy=tax,
+                        now=utcnow(),
+                    )
+                won.append((ids[k], unit))
+            except Conflict as exc:
+                lost.append(exc.message)
+            except BaseException as exc:  # anything else is a failure of the test
+                errors.append(exc)
+
+    threads = [threading.Thread(target=dispatcher, args=(k,)) for k in range(DISPATCHERS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == []
+    assert len(won) == len(UNITS) and len(lost) == DISPATCHERS * len(UNITS) - len(UNITS)
+    assert all("active assignment" in m or "only available" in m for m in lost)
+    with sessions() as s, s.begin():
+        active = s.execute(select(Assignment.unit_id).where(Assignment.active.is_(True))).scalars().all()
+    assert sorted(active) == sorted(UNITS)
+    assert max(Counter(active).values()) == 1
+
+
+def test_database_itself_refuses_a_second_active_assignment(engine: Engine) -> None:
+    import pytest
+    from sqlalchemy.exc import IntegrityError
+
+    jur, tax = jurisdiction(), Taxonomy()
+    seed(engine, jur)
+    sessions = session_factory(engine)
+    with sessions() as s:
+        data = IncidentInput("dispute", 3, "call_110", LON0 + 0.01, LAT0 + 0.01, "", None)
+        inc = create(s, data=data, key="k", actor="d", jur=jur, taxonomy=tax, now=utcnow())[0]
+    with sessions() as s, s.begin():
+        s.add(Assignment(incident_id=inc.id, unit_id="U-PAT-1", active=True, actor="x", created_at=utcnow()))
+        s.add(Assignment(incident_id=inc.id, unit_id="U-PAT-1", active=False, actor="x", created_at=utcnow()))
+    with pytest.raises(IntegrityError), sessions() as s, s.begin():
+        s.add(Assignment(incident_id=inc.id, unit_id="U-PAT-1", active=True, actor="y", created_at=utcnow()))
