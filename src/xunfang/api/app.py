@@ -21,6 +21,7 @@ from xunfang.api.routers import (
     dispatch,
     incidents,
     live,
+    simulations,
     units,
 )
 
@@ -54,6 +55,7 @@ def create_app(ctx: ServiceContext, *, watch_deadlines: bool = True) -> FastAPI:
         api.include_router(r)
     api.include_router(community.router)
     api.include_router(community_registry.router)
+    api.include_router(simulations.router)
     app.include_router(api)
     app.include_router(community.pages)
     errors.install(app)
