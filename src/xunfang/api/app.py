@@ -21,6 +21,7 @@ from xunfang.api.routers import (
     dispatch,
     incidents,
     live,
+    plans,
     simulations,
     units,
 )
@@ -56,6 +57,7 @@ def create_app(ctx: ServiceContext, *, watch_deadlines: bool = True) -> FastAPI:
     api.include_router(community.router)
     api.include_router(community_registry.router)
     api.include_router(simulations.router)
+    api.include_router(plans.router)
     app.include_router(api)
     app.include_router(community.pages)
     errors.install(app)
