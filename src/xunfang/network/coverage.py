@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 from xunfang.core.errors import InvalidInput
 from xunfang.network import coverage_kernels as ck
 from xunfang.network import kernels
-from xunfang.network.router import Router
+from xunfang.network.router import Router, grown, initial_bucket_cap, new_buckets
 from xunfang.network.travel import Mode
 
 if TYPE_CHECKING:
@@ -94,9 +94,8 @@ class CoverageState:
         self.seg_sum = np.zeros((self.seg_len.size, th.size))
         self.covered = np.zeros(th.size)
         self._qflag = np.zeros(n, dtype=np.int8)
-        self._ent_node = np.zeros(g.n_edges + n + 2, dtype=np.int32)
-        self._ent_next = np.zeros(g.n_edges + n + 2, dtype=np.int32)
-        self._head = np.full(router.n_buckets, -1, dtype=np.int32)
+        self._bq = new_buckets(router.n_buckets, initial_bucket_cap(g.n_edges, router.n_buckets))
+        self._bc = np.zeros(router.n_buckets, dtype=np.int64)
         self._chg = np.zeros(n, dtype=np.int8)
         self._chg_list = np.zeros(n, dtype=np.int32)
         self._n_chg = np.zeros(1, dtype=np.int64)
@@ -131,15 +130,14 @@ class CoverageState:
                 r.fwd.indptr, r.fwd.adj, r.fwd.w, r.delta, r.n_buckets, self.cutoff,
                 np.ascontiguousarray(nodes, dtype=np.int64), np.ascontiguousarray(d),
                 np.ascontiguousarray(own, dtype=np.int32),
-                self.dist, self.owner, self._qflag, self._head, self._ent_node, self._ent_next,
+                self.dist, self.owner, self._qflag, self._bq, self._bc,
                 track, self._chg, self._chg_list, self._n_chg,
             )  # fmt: skip
             if rc == 0:
                 return
-            # The entry pool ran out (only possible with re-scans): grow it and resume from the
-            # nodes still waiting plus the seeds not yet injected.
-            self._ent_node = np.zeros(2 * self._ent_node.size, dtype=np.int32)
-            self._ent_next = np.zeros(2 * self._ent_next.size, dtype=np.int32)
+            # A bucket filled up: grow the buckets and resume from the nodes still waiting plus
+            # the seeds not yet injected.
+            self._bq = grown(self._bq)
             waiting = np.flatnonzero(self._qflag)
             rest = -1 - rc
             nodes = np.concatenate([waiting, nodes[rest:]])
