@@ -121,18 +121,22 @@ class CoverageState:
         return state
 
     # -- array level -------------------------------------------------------------------------
-    def _search(self, nodes: I64, d: F64, own: NDArray[np.int32], track: bool) -> None:
+    def _search(self, nodes: I64, d: F64, own: NDArray[np.int32], track: bool, each: bool = False) -> None:
         r = self.router
         while True:
-            order = np.lexsort((own, d))
+            # one search per seed: in node order, so that consecutive searches share cache lines
+            order = np.lexsort((own, d, nodes)) if each else np.lexsort((own, d))
             nodes, d, own = nodes[order], d[order], own[order]
-            rc = kernels.multi_source(
+            args = (
                 r.fwd.indptr, r.fwd.adj, r.fwd.w, r.delta, r.n_buckets, self.cutoff,
                 np.ascontiguousarray(nodes, dtype=np.int64), np.ascontiguousarray(d),
                 np.ascontiguousarray(own, dtype=np.int32),
                 self.dist, self.owner, self._qflag, self._bq, self._bc,
-                track, self._chg, self._chg_list, self._n_chg,
             )  # fmt: skip
+            if each:
+                rc = kernels.multi_source_each(*args)
+            else:
+                rc = kernels.multi_source(*args, track, self._chg, self._chg_list, self._n_chg)
             if rc == 0:
                 return
             # A bucket filled up: grow the buckets and resume from the nodes still waiting plus
@@ -163,7 +167,7 @@ class CoverageState:
         self._uhead[nodes[order[first]]] = order[first]
         self.dist.fill(np.inf)
         self.owner.fill(-1)
-        self._search(nodes, off, np.arange(nodes.size, dtype=np.int32), False)
+        self._search(nodes, off, np.arange(nodes.size, dtype=np.int32), False, each=True)
         g, w = self.router.graph, self.router.weights
         ck.edge_stats_full(
             g.edge_u, w, self.seg_u0, self.seg_w0, self.seg_u1, self.seg_w1, self.seg_len, self.thresholds,

@@ -63,11 +63,12 @@ def reseed(  # type: ignore[no-untyped-def]  # noqa: PLR0917
         bown = -1
         for j in range(rindptr[x], rindptr[x + 1]):
             u = radj[j]
-            if owner[u] >= 0:
+            ou = owner[u]
+            if ou >= 0:
                 c = dist[u] + rw[j]
-                if c < best:
+                if c < best or (c == best and ou < bown):
                     best = c
-                    bown = owner[u]
+                    bown = ou
         if best <= cutoff:
             seed_node[n] = x
             seed_d[n] = best
