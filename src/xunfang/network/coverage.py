@@ -170,7 +170,7 @@ class CoverageState:
         self._search(nodes, off, np.arange(nodes.size, dtype=np.int32), False, each=True)
         g, w = self.router.graph, self.router.weights
         ck.edge_stats_full(
-            g.edge_u, w, self.seg_u0, self.seg_w0, self.seg_u1, self.seg_w1, self.seg_len, self.thresholds,
+            g.indptr, w, self.seg_u0, self.seg_w0, self.seg_u1, self.seg_w1, self.seg_len, self.thresholds,
             self.dist, self.tier, self.seg_sum, self.covered,
         )  # fmt: skip
         return self.result()

@@ -116,40 +116,57 @@ def unit_link(uhead, unext, node, unit):  # type: ignore[no-untyped-def]
     unext[u] = unit
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _edge_part(start, we, t):  # type: ignore[no-untyped-def]
-    if start >= t:
-        return 0.0
-    if start + we <= t:
-        return 1.0
-    p = (t - start) / we
-    return 1.0 if p > 1.0 else p
+    """Share of an edge entered at ``start`` and taking ``we`` seconds driven by time ``t``.
+
+    Written without branches (a clamp): whether a segment is in, out or cut by a threshold is
+    unpredictable from one segment to the next, and mispredicted branches cost more than the
+    division.
+    """
+    return min(max((t - start) / we, 0.0), 1.0)
+
+
+@njit(cache=True, inline="always")
+def _tier(reach, th):  # type: ignore[no-untyped-def]
+    """Index of the smallest threshold ``reach`` is within (thresholds ascending), -1 if none."""
+    c = 0
+    for t in range(th.size):
+        c += reach <= th[t]
+    return th.size - c if c > 0 else -1
 
 
 @njit(cache=True)
 def edge_stats_full(  # type: ignore[no-untyped-def]  # noqa: PLR0917
-    edge_u, w, seg_u0, seg_w0, seg_u1, seg_w1, seg_len, th, node_s, tier, seg_sum, covered
+    indptr, w, seg_u0, seg_w0, seg_u1, seg_w1, seg_len, th, node_s, tier, seg_sum, covered
 ):
     """Tier of every edge, covered share of every road segment and covered metres per threshold.
 
     A segment's covered share is ``min(1, part(forward) + part(backward))``, stored in
     ``seg_sum[segment, threshold]`` so that the incremental update can subtract it again. The
-    segment's tails and weights come in segment order (``seg_u1`` = -1 for one-way roads), so
-    both passes read memory nearly in order.
+    edges are walked by tail node (each node's time read once; nodes out of reach skip their
+    edges at once) and the segments in segment order with their tails and weights alongside
+    (``seg_u1`` = -1 for one-way roads), so both passes read memory nearly in order.
     """
     n_t = th.size
-    for e in range(edge_u.size):
-        reach = node_s[edge_u[e]] + w[e]
-        tr = -1
-        for t in range(n_t - 1, -1, -1):
-            if reach <= th[t]:
-                tr = t
-        tier[e] = tr
+    last = th[n_t - 1]
+    for v in range(indptr.size - 1):
+        sv = node_s[v]
+        if sv >= last:
+            for e in range(indptr[v], indptr[v + 1]):
+                tier[e] = -1
+            continue
+        for e in range(indptr[v], indptr[v + 1]):
+            tier[e] = _tier(sv + w[e], th)
     covered[:] = 0.0
     for s in range(seg_len.size):
         s0 = node_s[seg_u0[s]]
         u1 = seg_u1[s]
         s1 = node_s[u1] if u1 >= 0 else INF
+        if s0 >= last and s1 >= last:
+            for t in range(n_t):
+                seg_sum[s, t] = 0.0
+            continue
         for t in range(n_t):
             acc = _edge_part(s0, seg_w0[s], th[t]) + _edge_part(s1, seg_w1[s], th[t])
             seg_sum[s, t] = acc
@@ -168,12 +185,7 @@ def edge_stats_update(  # type: ignore[no-untyped-def]  # noqa: PLR0917
         v = nodes[i]
         start = node_s[v]
         for e in range(indptr[v], indptr[v + 1]):
-            reach = start + w[e]
-            tr = -1
-            for t in range(n_t - 1, -1, -1):
-                if reach <= th[t]:
-                    tr = t
-            tier[e] = tr
+            tier[e] = _tier(start + w[e], th)
             s = seg[e]
             if smark[s] == 0:
                 smark[s] = 1
