@@ -21,6 +21,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from xunfang.network.kernels import multi_source
+
 INF = np.inf
 
 
@@ -204,3 +206,57 @@ def edge_stats_update(  # type: ignore[no-untyped-def]  # noqa: PLR0917
                 acc += _edge_part(node_s[edge_u[e]], w[e], th[t])
             seg_sum[s, t] = acc
             covered[t] += ((1.0 if acc > 1.0 else acc) - (1.0 if old > 1.0 else old)) * seg_len[s]
+
+
+@njit(cache=True)
+def move_unit(  # type: ignore[no-untyped-def]  # noqa: PLR0917
+    indptr, adj, w, rindptr, radj, rw, edge_u, seg, seg_e0, seg_e1, seg_len, th, delta, nb, cutoff,
+    unit, new_node, off_s, unit_node, unit_off, uhead, unext, dist, owner, qflag, bq, bc,
+    chg, chg_list, n_chg, buf, s_node, s_d, s_own, tier, seg_sum, covered, smark, slist,
+):  # fmt: skip
+    """Steps 1-4 of the one-unit update in one compiled call (no interpreter between them).
+
+    Returns 0 when done, or, when a bucket filled up during the search, ``-1 - i`` as
+    :func:`~xunfang.network.kernels.multi_source` with the seeds (sorted) left in
+    ``s_node``/``s_d``/``s_own`` and their count in ``n_chg[1]``: the caller grows the buckets,
+    resumes the search and finishes steps 4 itself.
+    """
+    old = unit_node[unit]
+    n_cl = collect_owned(indptr, adj, old, unit, owner, dist, buf)
+    unit_unlink(uhead, unext, old, unit)
+    unit_node[unit] = new_node
+    unit_off[unit] = off_s
+    unit_link(uhead, unext, new_node, unit)
+    n_s = reseed(
+        rindptr, radj, rw, buf, n_cl, dist, owner, uhead, unext, unit_off, cutoff, s_node, s_d, s_own
+    )
+    s_node[n_s] = new_node
+    s_d[n_s] = off_s
+    s_own[n_s] = unit
+    n_s += 1
+    for i in range(n_cl):
+        chg[buf[i]] = 1
+        chg_list[i] = buf[i]
+    n_chg[0] = n_cl
+    order = np.argsort(s_d[:n_s], kind="mergesort")
+    sn = s_node[:n_s][order]
+    sd = s_d[:n_s][order]
+    so = s_own[:n_s][order]
+    s_node[:n_s] = sn
+    s_d[:n_s] = sd
+    s_own[:n_s] = so
+    n_chg[1] = n_s
+    rc = multi_source(
+        indptr, adj, w, delta, nb, cutoff, sn, sd, so, dist, owner, qflag, bq, bc, True, chg,
+        chg_list, n_chg,
+    )  # fmt: skip
+    if rc < 0:
+        return rc
+    n = n_chg[0]
+    edge_stats_update(
+        indptr, edge_u, w, seg, seg_e0, seg_e1, seg_len, th, dist, chg_list, n, tier, seg_sum,
+        covered, smark, slist,
+    )  # fmt: skip
+    for i in range(n):
+        chg[chg_list[i]] = 0
+    return 0
