@@ -50,3 +50,26 @@ def test_full_buckets_grow_for_coverage() -> None:
         assert np.array_equal(got.node_s, fresh.node_s)
         assert np.array_equal(got.owner, fresh.owner)
         assert np.array_equal(got.edge_tier, fresh.edge_tier)
+
+
+def test_per_unit_search_equals_one_search() -> None:
+    """Both full-recompute strategies give the same times and owners, ties included."""
+    g = synthetic_city(2000, seed=5)
+    for seed, delta in ((1, None), (2, 30.0), (3, 0.5)):
+        rng = np.random.default_rng(seed)
+        w = np.round(rng.uniform(1.0, 12.0, g.n_edges))  # integer weights: many exact ties
+        r = Router(g, w, delta=delta)
+        nodes = rng.integers(0, r.n, 60)
+        off = np.round(rng.uniform(0, 5, nodes.size))
+        got = []
+        for each in (True, False):
+            state = CoverageState(r, (30.0, 90.0))
+            state.dist.fill(np.inf)
+            state._bq = np.zeros((r.n_buckets, 1), dtype=np.int32)  # also exercises the resume
+            state._search(nodes, off, np.arange(nodes.size, dtype=np.int32), False, each=each)
+            got.append((state.dist.copy(), state.owner.copy()))
+        assert np.array_equal(got[0][0], got[1][0])
+        assert np.array_equal(got[0][1], got[1][1])
+        best = np.min(dijkstra(g.to_csr_matrix(w), indices=nodes) + off[:, None], axis=0)
+        best[best > 90.0] = np.inf
+        np.testing.assert_allclose(got[0][0], best, rtol=0, atol=1e-9)
