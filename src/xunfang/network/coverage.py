@@ -140,7 +140,7 @@ class CoverageState:
         r = self.router
         while True:
             # one search per seed: in node order, so that consecutive searches share cache lines
-            order = np.lexsort((own, d, nodes)) if each else np.lexsort((own, d))
+            order = ck.seed_order(nodes, d, each)
             nodes, d, own = nodes[order], d[order], own[order]
             args = (
                 r.fwd.indptr, r.fwd.adj, r.fwd.w, r.delta, r.n_buckets, self.cutoff,
@@ -179,12 +179,7 @@ class CoverageState:
             self._s_node = np.zeros(size, dtype=np.int64)
             self._s_d = np.zeros(size)
             self._s_own = np.zeros(size, dtype=np.int32)
-        # units standing on each node, as linked lists in index order
-        order = np.argsort(nodes, kind="stable").astype(np.int32)
-        same = nodes[order[1:]] == nodes[order[:-1]]
-        self._unext[order[:-1][same]] = order[1:][same]
-        first = np.concatenate([[True], ~same]) if order.size else np.zeros(0, dtype=bool)
-        self._uhead[nodes[order[first]]] = order[first]
+        ck.link_units(self._uhead, self._unext, nodes)
         self.dist.fill(np.inf)
         self.owner.fill(-1)
         own = np.arange(nodes.size, dtype=np.int32)

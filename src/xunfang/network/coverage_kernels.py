@@ -88,6 +88,25 @@ def reseed(  # type: ignore[no-untyped-def]  # noqa: PLR0917
 
 
 @njit(cache=True)
+def link_units(uhead, unext, nodes):  # type: ignore[no-untyped-def]
+    """Lists of the units standing on each node, in index order (``uhead`` must be clear there)."""
+    for u in range(nodes.size - 1, -1, -1):
+        v = nodes[u]
+        unext[u] = uhead[v]
+        uhead[v] = u
+
+
+@njit(cache=True)
+def seed_order(nodes, d, by_node):  # type: ignore[no-untyped-def]
+    """Order in which to inject seeds: by start label, or by node for the per-unit search.
+
+    Ties may come in any order: labels are (time, owner) pairs, so the result does not depend
+    on it.
+    """
+    return np.argsort(nodes) if by_node else np.argsort(d)
+
+
+@njit(cache=True)
 def unit_unlink(uhead, unext, node, unit):  # type: ignore[no-untyped-def]
     """Remove ``unit`` from the list of units standing on ``node``."""
     u = uhead[node]
