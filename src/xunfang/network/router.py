@@ -91,11 +91,13 @@ def bucket_width(w: F64) -> float:
 
     Widths up to the smallest weight give Dial's algorithm (no node is scanned twice). On real
     networks a few very short links would make that width needlessly small (many empty buckets),
-    so it is then raised to the 5th percentile of the weights, which costs a handful of re-scans
-    and keeps exactness.
+    so it is then raised to the 25th percentile of the weights, which costs a few re-scans and
+    keeps exactness. Measured on Chicago (shortest link 0.1 s; full ranking of 1,000 units,
+    p50): 0.324 ms at the 5th percentile (1.05 s), 0.302 ms at the 25th (2.69 s), 0.301 ms at
+    the median; on the synthetic city (shortest link 7.3 s, Dial) wider buckets were no faster.
     """
-    lo, q05 = float(w.min()), float(np.quantile(w, 0.05))
-    return max(lo if lo >= 0.25 * q05 else q05, 1e-3)
+    lo, q25 = float(w.min()), float(np.quantile(w, 0.25))
+    return max(lo if lo >= 0.25 * q25 else q25, 1e-3)
 
 
 class Router:
