@@ -152,6 +152,7 @@ def test_coverage_full_and_incremental_match_networkx(
         np.testing.assert_allclose(cov.node_s, expected, rtol=0, atol=1e-9)
         fresh = CoverageState(router, (15.0, 40.0)).full_nodes(nodes, off)
         assert np.array_equal(cov.edge_tier, fresh.edge_tier)
+        assert np.array_equal(cov.owner, fresh.owner)  # ties go to the lower unit index
         for t, frac in fresh.fraction.items():
             assert cov.fraction[t] == pytest.approx(frac, abs=1e-12)
 

@@ -21,6 +21,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from xunfang.network.kernels import multi_source
+
 INF = np.inf
 
 
@@ -63,11 +65,12 @@ def reseed(  # type: ignore[no-untyped-def]  # noqa: PLR0917
         bown = -1
         for j in range(rindptr[x], rindptr[x + 1]):
             u = radj[j]
-            if owner[u] >= 0:
+            ou = owner[u]
+            if ou >= 0:
                 c = dist[u] + rw[j]
-                if c < best:
+                if c < best or (c == best and ou < bown):
                     best = c
-                    bown = owner[u]
+                    bown = ou
         if best <= cutoff:
             seed_node[n] = x
             seed_d[n] = best
@@ -82,6 +85,25 @@ def reseed(  # type: ignore[no-untyped-def]  # noqa: PLR0917
                 n += 1
             u = unext[u]
     return n
+
+
+@njit(cache=True)
+def link_units(uhead, unext, nodes):  # type: ignore[no-untyped-def]
+    """Lists of the units standing on each node, in index order (``uhead`` must be clear there)."""
+    for u in range(nodes.size - 1, -1, -1):
+        v = nodes[u]
+        unext[u] = uhead[v]
+        uhead[v] = u
+
+
+@njit(cache=True)
+def seed_order(nodes, d, by_node):  # type: ignore[no-untyped-def]
+    """Order in which to inject seeds: by start label, or by node for the per-unit search.
+
+    Ties may come in any order: labels are (time, owner) pairs, so the result does not depend
+    on it.
+    """
+    return np.argsort(nodes) if by_node else np.argsort(d)
 
 
 @njit(cache=True)
@@ -115,40 +137,57 @@ def unit_link(uhead, unext, node, unit):  # type: ignore[no-untyped-def]
     unext[u] = unit
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _edge_part(start, we, t):  # type: ignore[no-untyped-def]
-    if start >= t:
-        return 0.0
-    if start + we <= t:
-        return 1.0
-    p = (t - start) / we
-    return 1.0 if p > 1.0 else p
+    """Share of an edge entered at ``start`` and taking ``we`` seconds driven by time ``t``.
+
+    Written without branches (a clamp): whether a segment is in, out or cut by a threshold is
+    unpredictable from one segment to the next, and mispredicted branches cost more than the
+    division.
+    """
+    return min(max((t - start) / we, 0.0), 1.0)
+
+
+@njit(cache=True, inline="always")
+def _tier(reach, th):  # type: ignore[no-untyped-def]
+    """Index of the smallest threshold ``reach`` is within (thresholds ascending), -1 if none."""
+    c = 0
+    for t in range(th.size):
+        c += reach <= th[t]
+    return th.size - c if c > 0 else -1
 
 
 @njit(cache=True)
 def edge_stats_full(  # type: ignore[no-untyped-def]  # noqa: PLR0917
-    edge_u, w, seg_u0, seg_w0, seg_u1, seg_w1, seg_len, th, node_s, tier, seg_sum, covered
+    indptr, w, seg_u0, seg_w0, seg_u1, seg_w1, seg_len, th, node_s, tier, seg_sum, covered
 ):
     """Tier of every edge, covered share of every road segment and covered metres per threshold.
 
     A segment's covered share is ``min(1, part(forward) + part(backward))``, stored in
     ``seg_sum[segment, threshold]`` so that the incremental update can subtract it again. The
-    segment's tails and weights come in segment order (``seg_u1`` = -1 for one-way roads), so
-    both passes read memory nearly in order.
+    edges are walked by tail node (each node's time read once; nodes out of reach skip their
+    edges at once) and the segments in segment order with their tails and weights alongside
+    (``seg_u1`` = -1 for one-way roads), so both passes read memory nearly in order.
     """
     n_t = th.size
-    for e in range(edge_u.size):
-        reach = node_s[edge_u[e]] + w[e]
-        tr = -1
-        for t in range(n_t - 1, -1, -1):
-            if reach <= th[t]:
-                tr = t
-        tier[e] = tr
+    last = th[n_t - 1]
+    for v in range(indptr.size - 1):
+        sv = node_s[v]
+        if sv >= last:
+            for e in range(indptr[v], indptr[v + 1]):
+                tier[e] = -1
+            continue
+        for e in range(indptr[v], indptr[v + 1]):
+            tier[e] = _tier(sv + w[e], th)
     covered[:] = 0.0
     for s in range(seg_len.size):
         s0 = node_s[seg_u0[s]]
         u1 = seg_u1[s]
         s1 = node_s[u1] if u1 >= 0 else INF
+        if s0 >= last and s1 >= last:
+            for t in range(n_t):
+                seg_sum[s, t] = 0.0
+            continue
         for t in range(n_t):
             acc = _edge_part(s0, seg_w0[s], th[t]) + _edge_part(s1, seg_w1[s], th[t])
             seg_sum[s, t] = acc
@@ -167,12 +206,7 @@ def edge_stats_update(  # type: ignore[no-untyped-def]  # noqa: PLR0917
         v = nodes[i]
         start = node_s[v]
         for e in range(indptr[v], indptr[v + 1]):
-            reach = start + w[e]
-            tr = -1
-            for t in range(n_t - 1, -1, -1):
-                if reach <= th[t]:
-                    tr = t
-            tier[e] = tr
+            tier[e] = _tier(start + w[e], th)
             s = seg[e]
             if smark[s] == 0:
                 smark[s] = 1
@@ -191,3 +225,57 @@ def edge_stats_update(  # type: ignore[no-untyped-def]  # noqa: PLR0917
                 acc += _edge_part(node_s[edge_u[e]], w[e], th[t])
             seg_sum[s, t] = acc
             covered[t] += ((1.0 if acc > 1.0 else acc) - (1.0 if old > 1.0 else old)) * seg_len[s]
+
+
+@njit(cache=True)
+def move_unit(  # type: ignore[no-untyped-def]  # noqa: PLR0917
+    indptr, adj, w, rindptr, radj, rw, edge_u, seg, seg_e0, seg_e1, seg_len, th, delta, nb, cutoff,
+    unit, new_node, off_s, unit_node, unit_off, uhead, unext, dist, owner, qflag, bq, bc,
+    chg, chg_list, n_chg, buf, s_node, s_d, s_own, tier, seg_sum, covered, smark, slist,
+):  # fmt: skip
+    """Steps 1-4 of the one-unit update in one compiled call (no interpreter between them).
+
+    Returns 0 when done, or, when a bucket filled up during the search, ``-1 - i`` as
+    :func:`~xunfang.network.kernels.multi_source` with the seeds (sorted) left in
+    ``s_node``/``s_d``/``s_own`` and their count in ``n_chg[1]``: the caller grows the buckets,
+    resumes the search and finishes steps 4 itself.
+    """
+    old = unit_node[unit]
+    n_cl = collect_owned(indptr, adj, old, unit, owner, dist, buf)
+    unit_unlink(uhead, unext, old, unit)
+    unit_node[unit] = new_node
+    unit_off[unit] = off_s
+    unit_link(uhead, unext, new_node, unit)
+    n_s = reseed(
+        rindptr, radj, rw, buf, n_cl, dist, owner, uhead, unext, unit_off, cutoff, s_node, s_d, s_own
+    )
+    s_node[n_s] = new_node
+    s_d[n_s] = off_s
+    s_own[n_s] = unit
+    n_s += 1
+    for i in range(n_cl):
+        chg[buf[i]] = 1
+        chg_list[i] = buf[i]
+    n_chg[0] = n_cl
+    order = np.argsort(s_d[:n_s], kind="mergesort")
+    sn = s_node[:n_s][order]
+    sd = s_d[:n_s][order]
+    so = s_own[:n_s][order]
+    s_node[:n_s] = sn
+    s_d[:n_s] = sd
+    s_own[:n_s] = so
+    n_chg[1] = n_s
+    rc = multi_source(
+        indptr, adj, w, delta, nb, cutoff, sn, sd, so, dist, owner, qflag, bq, bc, True, chg,
+        chg_list, n_chg,
+    )  # fmt: skip
+    if rc < 0:
+        return rc
+    n = n_chg[0]
+    edge_stats_update(
+        indptr, edge_u, w, seg, seg_e0, seg_e1, seg_len, th, dist, chg_list, n, tier, seg_sum,
+        covered, smark, slist,
+    )  # fmt: skip
+    for i in range(n):
+        chg[chg_list[i]] = 0
+    return 0

@@ -1,7 +1,7 @@
 """Compiled shortest-path kernels over the CSR arrays of a :class:`~xunfang.network.graph.RoadGraph`.
 
 Every search uses the same priority queue: a circular array of buckets of width ``delta`` seconds
-holding singly linked lists of entries drawn from a preallocated pool (a Dial/Δ-stepping queue).
+holding node ids in one contiguous row per bucket (a Dial/Δ-stepping queue).
 A node is filed under bucket ``floor(label / delta)``; an improved node is filed again and its old
 entry skipped when met. The buckets are drained in order and, inside one bucket, a node whose
 label improves again is simply re-filed (possibly into the bucket being drained) and scanned once
@@ -27,13 +27,15 @@ INF = np.inf
 
 
 @njit(cache=True, inline="always")
-def _q_push(v, d, delta, nb, head, ent_node, ent_next, n_ent):  # type: ignore[no-untyped-def]  # noqa: PLR0917
-    """File node v under the bucket of label d; returns the new number of pool entries."""
+def _q_push(v, d, delta, nb, bq, bc):  # type: ignore[no-untyped-def]  # noqa: PLR0917
+    """File node v under the bucket of label d; False when that bucket is full."""
     b = np.int64(d / delta) % nb
-    ent_node[n_ent] = v
-    ent_next[n_ent] = head[b]
-    head[b] = n_ent
-    return n_ent + 1
+    c = bc[b]
+    if c >= bq.shape[1]:
+        return False
+    bq[b, c] = v
+    bc[b] = c + 1
+    return True
 
 
 @njit(cache=True, inline="always")
@@ -85,9 +87,8 @@ def _heap_pop(hk, hi, size):  # type: ignore[no-untyped-def]
 
 @njit(cache=True)
 def search_targets(  # type: ignore[no-untyped-def]  # noqa: PLR0917
-    indptr, adj, w, eid, delta, nb, source, tnode, toff, k, cutoff, e_len, e_toward,
-    dist, met, pred, state, head, ent_node, ent_next, thead, tnext, tflag, blist,
-    hk, hi, out_idx, out_tot, out_met,
+    indptr, adj, w, eid, clen, delta, nb, source, tnode, toff, k, cutoff, want_pred,
+    dist, met, pred, state, bq, bc, thead, tnext, blist, hk, hi, out_idx, out_tot, out_met,
 ):  # fmt: skip
     """Single-source search that stops once the ``k`` best targets are final.
 
@@ -95,23 +96,22 @@ def search_targets(  # type: ignore[no-untyped-def]  # noqa: PLR0917
     ``dist[tnode[u]] + toff[u]`` (several targets may share a node). Run on the reversed graph from
     an incident this ranks units (``toff`` = the units' off-road legs); run forwards from a source
     it gives one row of a travel-time matrix. Targets are reported in order of (total, index) in
-    ``out_idx``/``out_tot``/``out_met``; ``out_met`` is the road length of the path found
-    (``pred`` holds edge ids, ``e_toward[e]`` is the end of edge e nearer the source). A node's
-    road length is set when it is scanned, from its predecessor's, which was scanned before it
-    (with a smaller label); if the node is re-scanned with a better label, so are its children.
+    ``out_idx``/``out_tot``/``out_met``; ``out_met`` is the road length of the path found, carried
+    along with the label (``clen`` is the edge length per CSR slot), so that no scan has to look
+    up its predecessor edge. ``pred`` (edge ids) is written only when ``want_pred`` is set.
     Returns how many were reported (fewer than ``k`` only when some targets are beyond
-    ``cutoff``), or -1 when the entry pool ``ent_node``/``ent_next`` is too small.
+    ``cutoff``), or -1 when a bucket of ``bq`` is full (the caller grows it and searches again).
 
-    ``state`` is the only per-node array that must be clean between searches (0 = unseen; a
-    node's ``dist``/``pred`` are meaningful only once it was seen), so resetting costs one byte
-    per node. Queue entries are never removed: an improved node is filed again and the stale
-    entry is skipped when met (``state`` tells whether a node still waits to be scanned).
+    ``state`` is the only per-node array that must be clean between searches (bit 0 = queued,
+    bit 1 = scanned, bit 2 = a target stands here; a node's ``dist``/``met``/``pred`` are
+    meaningful only once it was seen), so resetting costs one byte per node. Queue entries are
+    never removed: an improved node is filed again and the stale entry is skipped when met.
 
     The search stops at the end of the first bucket after which the k-th best total is below
     every label still queued: no unfinished target can then beat it.
     """
     state[:] = 0
-    head[:] = -1
+    bc[:] = 0
     n_t = tnode.size
     for u in range(n_t - 1, -1, -1):
         thead[tnode[u]] = -1
@@ -119,55 +119,58 @@ def search_targets(  # type: ignore[no-untyped-def]  # noqa: PLR0917
         v = tnode[u]
         tnext[u] = thead[v]
         thead[v] = u
+        state[v] = 4
     n_out = 0
     hsize = 0
     dist[source] = 0.0
-    pred[source] = -1
-    state[source] = 1
-    n_ent = _q_push(source, 0.0, delta, nb, head, ent_node, ent_next, 0)
+    met[source] = 0.0
+    if want_pred:
+        pred[source] = -1
+    state[source] |= 1
+    _q_push(source, 0.0, delta, nb, bq, bc)
     qcount = 1
     cur = np.int64(0)
     want = min(k, n_t)
     while qcount > 0 and n_out < want:
         s = cur % nb
-        while head[s] < 0:
+        while bc[s] == 0:
             cur += 1
             s = cur % nb
         n_b = 0
-        while head[s] >= 0:
-            e = head[s]
-            head[s] = ent_next[e]
-            v = ent_node[e]
-            if state[v] != 1:
+        i = 0
+        while i < bc[s]:
+            v = bq[s, i]
+            i += 1
+            sv = state[v]
+            if sv & 1 == 0:
                 continue
             qcount -= 1
-            state[v] = 2
-            pe = pred[v]
-            met[v] = 0.0 if pe < 0 else met[e_toward[pe]] + e_len[pe]
-            if thead[v] >= 0 and tflag[v] == 0:
-                tflag[v] = 1
+            if sv & 6 == 4:
                 blist[n_b] = v
                 n_b += 1
+            state[v] = (sv & 6) | 2
             dv = dist[v]
+            mv = met[v]
             for j in range(indptr[v], indptr[v + 1]):
                 x = adj[j]
                 nd = dv + w[j]
                 if nd > cutoff:
                     continue
                 sx = state[x]
-                if sx != 0 and nd >= dist[x]:
+                if sx & 3 != 0 and nd >= dist[x]:
                     continue
-                if n_ent >= ent_node.size:
+                if not _q_push(x, nd, delta, nb, bq, bc):
                     return -1
                 dist[x] = nd
-                pred[x] = eid[j]
-                if sx != 1:
-                    state[x] = 1
+                met[x] = mv + clen[j]
+                if want_pred:
+                    pred[x] = eid[j]
+                if sx & 1 == 0:
+                    state[x] = sx | 1
                     qcount += 1
-                n_ent = _q_push(x, nd, delta, nb, head, ent_node, ent_next, n_ent)
+        bc[s] = 0
         for i in range(n_b):
             v = blist[i]
-            tflag[v] = 0
             u = thead[v]
             while u >= 0:
                 hsize = _heap_push(hk, hi, hsize, dist[v] + toff[u], u)
@@ -180,8 +183,6 @@ def search_targets(  # type: ignore[no-untyped-def]  # noqa: PLR0917
             n_out += 1
             hsize = _heap_pop(hk, hi, hsize)
         cur += 1
-    for u in range(n_t):
-        thead[tnode[u]] = -1
     for i in range(n_out):
         out_met[i] = met[tnode[out_idx[i]]]
     return n_out
@@ -190,7 +191,7 @@ def search_targets(  # type: ignore[no-untyped-def]  # noqa: PLR0917
 @njit(cache=True)
 def multi_source(  # type: ignore[no-untyped-def]  # noqa: PLR0917
     indptr, adj, w, delta, nb, cutoff, seed_node, seed_d, seed_own,
-    dist, owner, qflag, head, ent_node, ent_next, track, chg, chg_list, n_chg,
+    dist, owner, qflag, bq, bc, track, chg, chg_list, n_chg,
 ):  # fmt: skip
     """Multi-source search with per-seed start labels and owners, bounded by ``cutoff``.
 
@@ -201,15 +202,18 @@ def multi_source(  # type: ignore[no-untyped-def]  # noqa: PLR0917
     appended once to ``chg_list`` when ``track`` is set (``chg`` marks membership; the caller
     clears it). ``qflag`` must be all zero on entry and is again on return.
 
-    Returns 0, or ``-1 - i`` when the entry pool ``ent_node``/``ent_next`` ran out (possible only
-    with re-scans): the labels set so far are valid, the nodes with ``qflag`` set still wait to be
-    scanned, and seeds from ``i`` on were not injected; the caller resumes from those.
+    Labels are compared as (time, owner) pairs, so a node reached equally fast by two units goes
+    to the lower index whatever order the search runs in: a full recompute, the seed-by-seed
+    variant (:func:`multi_source_each`) and the incremental update all give identical owners.
+
+    Returns 0, or ``-1 - i`` when a bucket of ``bq`` is full: the labels set so far are valid,
+    the nodes with ``qflag`` set still wait to be scanned, and seeds from ``i`` on were not
+    injected; the caller grows ``bq`` and resumes from those.
     """
     n_seed = seed_node.size
-    head[:] = -1
+    bc[:] = 0
     si = 0
     qcount = 0
-    n_ent = 0
     cur = np.int64(0)
     while True:
         if qcount == 0:
@@ -219,25 +223,25 @@ def multi_source(  # type: ignore[no-untyped-def]  # noqa: PLR0917
         while si < n_seed and np.int64(seed_d[si] / delta) <= cur:
             v = seed_node[si]
             d = seed_d[si]
-            if d <= cutoff and d < dist[v]:
-                if n_ent >= ent_node.size:
+            o = seed_own[si]
+            if d <= cutoff and (d < dist[v] or (d == dist[v] and o < owner[v])):
+                if not _q_push(v, d, delta, nb, bq, bc):
                     return -1 - si
                 dist[v] = d
-                owner[v] = seed_own[si]
+                owner[v] = o
                 if qflag[v] == 0:
                     qflag[v] = 1
                     qcount += 1
-                n_ent = _q_push(v, d, delta, nb, head, ent_node, ent_next, n_ent)
                 if track and chg[v] == 0:
                     chg[v] = 1
                     chg_list[n_chg[0]] = v
                     n_chg[0] += 1
             si += 1
         s = cur % nb
-        while head[s] >= 0:
-            e = head[s]
-            head[s] = ent_next[e]
-            v = ent_node[e]
+        i = 0
+        while i < bc[s]:
+            v = bq[s, i]
+            i += 1
             if qflag[v] == 0:
                 continue
             qcount -= 1
@@ -247,21 +251,49 @@ def multi_source(  # type: ignore[no-untyped-def]  # noqa: PLR0917
             for j in range(indptr[v], indptr[v + 1]):
                 x = adj[j]
                 nd = dv + w[j]
-                if nd > cutoff or nd >= dist[x]:
+                if nd > cutoff or nd > dist[x] or (nd == dist[x] and ov >= owner[x]):
                     continue
-                if n_ent >= ent_node.size:
+                if not _q_push(x, nd, delta, nb, bq, bc):
+                    qflag[v] = 1  # v was not fully relaxed: it still waits
                     return -1 - si
                 dist[x] = nd
                 owner[x] = ov
                 if qflag[x] == 0:
                     qflag[x] = 1
                     qcount += 1
-                n_ent = _q_push(x, nd, delta, nb, head, ent_node, ent_next, n_ent)
                 if track and chg[x] == 0:
                     chg[x] = 1
                     chg_list[n_chg[0]] = x
                     n_chg[0] += 1
+        bc[s] = 0
         cur += 1
+    return 0
+
+
+@njit(cache=True)
+def multi_source_each(  # type: ignore[no-untyped-def]  # noqa: PLR0917
+    indptr, adj, w, delta, nb, cutoff, seed_node, seed_d, seed_own, dist, owner, qflag, bq, bc,
+):  # fmt: skip
+    """The multi-source search run one seed at a time, each pruned by the labels found so far.
+
+    Same result as :func:`multi_source` (labels are (time, owner) pairs; a seed's search stops
+    wherever an earlier seed is already at least as good), but each search stays in one unit's
+    neighbourhood, so its nodes stay in cache; one search over a thousand simultaneous
+    frontiers instead sweeps the whole graph every bucket and misses the cache on nearly every
+    node. Some nodes are scanned more than once (first by a farther unit, then by a nearer one);
+    on a city with a thousand units that costs less than the cache misses it saves.
+    Returns 0, or ``-1 - i`` (as :func:`multi_source`) when a bucket filled up.
+    """
+    dummy = np.zeros(1, dtype=np.int8)
+    dlist = np.zeros(1, dtype=np.int32)
+    dn = np.zeros(1, dtype=np.int64)
+    for i in range(seed_node.size):
+        rc = multi_source(
+            indptr, adj, w, delta, nb, cutoff, seed_node[i : i + 1], seed_d[i : i + 1],
+            seed_own[i : i + 1], dist, owner, qflag, bq, bc, False, dummy, dlist, dn,
+        )  # fmt: skip
+        if rc < 0:
+            return -1 - (i + (-1 - rc))
     return 0
 
 
