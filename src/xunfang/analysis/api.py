@@ -35,7 +35,7 @@ def _history(source: str | None, request: Request) -> tuple[pd.DataFrame, Distri
     """Without ``source``, the served city's own history (the jurisdiction loaded in the service)."""
     if source is None:
         ctx = getattr(request.app.state, "ctx", None)
-        from xunfang.api.routers.map import city_of
+        from xunfang.store.cities import city_of
 
         source = city_of(ctx.jurisdiction if ctx is not None else None)
         if source is None:

@@ -28,6 +28,7 @@ from xunfang.api.security import Principal
 from xunfang.core.geo import MetricProjection
 from xunfang.jurisdiction.model import Area, Jurisdiction, Level
 from xunfang.network.graph import RoadClass, RoadGraph
+from xunfang.store.cities import city_of
 
 router = APIRouter(prefix="/map", tags=["map"])
 Viewer = Annotated[Principal, Depends(require_role(*ALL_ROLES))]
@@ -132,16 +133,6 @@ def station_risk(jur: Jurisdiction, city: str | None) -> dict[str, dict[str, Any
         }
         for f in fc["features"]
     }
-
-
-def city_of(jur: Jurisdiction | None) -> str | None:
-    """The demo-city key (``chicago``) of the loaded jurisdiction, if it is one."""
-    from xunfang.store.cities import ROOT_CITY
-
-    if jur is None:
-        return None
-    roots = jur.of_level(Level.CITY)
-    return ROOT_CITY.get(roots[0].code) if roots else None
 
 
 def _empty() -> dict[str, Any]:
