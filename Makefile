@@ -8,8 +8,9 @@ setup:
 	@command -v uv >/dev/null 2>&1 || python3 -m pip install --quiet uv
 	$(UV) sync --frozen --python $(PY)
 
+# DEMO_ARGS passes options through, e.g. make demo DEMO_ARGS="--minutes 1 --speed 600"
 demo: setup
-	$(UV) run --frozen xunfang demo
+	$(UV) run --frozen xunfang demo $(DEMO_ARGS)
 
 lint: setup
 	$(UV) run --frozen ruff check src tests

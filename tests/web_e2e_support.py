@@ -89,11 +89,8 @@ def running_server(tmp: Path) -> Iterator[Server]:
     db = f"sqlite:///{tmp / 'e2e.db'}"
     port = free_port()
     log = (tmp / "serve.log").open("wb")
-    # The shim runs `xunfang serve` with the UI mounted even before the app factory mounts it.
-    shim = str(Path(__file__).with_name("web_serve_shim.py"))
     cmd = [
-        sys.executable,
-        shim,
+        *xunfang_exe(),
         "serve",
         "--demo",
         "chicago",

@@ -55,6 +55,7 @@ def _register() -> None:
     from xunfang.api import cli as api_cli
     from xunfang.bench import cli as bench_cli
     from xunfang.bench import service as bench_service
+    from xunfang.demo import cli as demo_cli
     from xunfang.network import cli as network_cli
     from xunfang.planning import cli as planning_cli
     from xunfang.reports import cli as reports_cli
@@ -64,6 +65,7 @@ def _register() -> None:
     app.add_typer(network_cli.app, name="network")
     app.command(context_settings=COORD_ARGS)(network_cli.route)
     app.command()(api_cli.serve)
+    app.command()(demo_cli.demo)
     app.add_typer(api_cli.users_app, name="users")
     app.add_typer(api_cli.audit_app, name="audit")
     app.add_typer(analysis_cli.app, name="analyze")

@@ -37,7 +37,8 @@ export const FORCE: Record<string, string> = {
   drone: "#2dd4bf",
   mounted_patrol: "#b45309",
 };
-const RISK_WORDS: Record<string, number> = { very_low: 0, low: 1, medium: 2, high: 3, very_high: 4 };
+// Words of the analysis risk classes too: blue (normal), yellow (elevated), red (high).
+const RISK_WORDS: Record<string, number> = { very_low: 0, low: 1, medium: 2, high: 3, very_high: 4, blue: 1, yellow: 2, red: 4 };
 const RISK_RAMP = ["#1e3a5f", "#2563eb", "#eab308", "#f97316", "#dc2626"];
 export const COVERAGE = ["#22c55e", "#3b82f6", "#8b5cf6"];
 

@@ -95,6 +95,7 @@ export function mapView(): View {
             if (e.sourceId !== layer || !map.isSourceLoaded(layer)) return;
             map.off("sourcedata", onData);
             map.once("render", () => {
+              afterFirstPaint();
               if (window.__xunfangFirstPaint !== undefined) return;
               window.__xunfangFirstPaint = performance.now();
               window.__xunfangFirstPaintLayer = layer;
@@ -112,21 +113,28 @@ export function mapView(): View {
             return markPaint("units");
           }
           const fc = asCollection(roads) ?? { type: "FeatureCollection", features: [] };
+          // Fit first, so the worker cuts only the tiles of the view that is finally shown.
+          const box = bboxOf(fc);
+          if (box) map.fitBounds(box, { padding: { top: 30, bottom: 30, left: 280, right: 360 }, animate: false });
           markPaint("roads");
           setData(map, "roads", fc);
           panel.available.add("roads");
           paintPanels();
-          const box = bboxOf(fc);
-          if (box) map.fitBounds(box, { padding: { top: 30, bottom: 30, left: 280, right: 360 }, animate: false });
         });
-        void fetchLayer("/api/v1/map/districts").then((d) => {
-          if (d) (setData(map, "districts", colourDistricts(d)), panel.available.add("districts"), paintPanels());
-        });
-        for (const name of OPTIONAL) {
-          void fetchLayer(`/api/v1/map/${name}`).then((d) => {
-            if (d) (setData(map, name, asCollection(d) ?? { type: "FeatureCollection", features: [] }), panel.available.add(name), paintPanels());
-          }).catch(() => undefined);
-        }
+        // The area layers share the map's worker with the roads: fetch them once the roads are drawn.
+        let areasRequested = false;
+        const afterFirstPaint = (): void => {
+          if (areasRequested || !alive) return;
+          areasRequested = true;
+          void fetchLayer("/api/v1/map/districts").then((d) => {
+            if (d && alive) (setData(map, "districts", colourDistricts(d)), panel.available.add("districts"), paintPanels());
+          });
+          for (const name of OPTIONAL) {
+            void fetchLayer(`/api/v1/map/${name}`).then((d) => {
+              if (d && alive) (setData(map, name, asCollection(d) ?? { type: "FeatureCollection", features: [] }), panel.available.add(name), paintPanels());
+            }).catch(() => undefined);
+          }
+        };
         // Coverage is computed on request and is heavy: ask for it once the first paint is done.
         window.setTimeout(() => void loadCoverage(), 1500);
         const covTimer = window.setInterval(() => void loadCoverage(), 30000);

@@ -11,20 +11,36 @@ from functools import lru_cache
 from typing import Annotated, Any
 
 import pandas as pd
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from xunfang.analysis.sources import Districts, load_incidents
 from xunfang.core.errors import InvalidInput
 
 router = APIRouter(prefix="/api/v1/analysis", tags=["analysis"])
 
-Source = Annotated[str, Query(description="incident source: preset name or server-side path")]
+Source = Annotated[
+    str | None,
+    Query(description="incident source: preset name or server-side path (default: the service's city)"),
+]
 
 
 @lru_cache(maxsize=4)
-def _history(source: str) -> tuple[pd.DataFrame, Districts | None]:
+def history_of(source: str) -> tuple[pd.DataFrame, Districts | None]:
+    """The history of a preset or file (read from settings.data_dir), read once per process."""
     history, _, districts = load_incidents(source)
     return history, districts
+
+
+def _history(source: str | None, request: Request) -> tuple[pd.DataFrame, Districts | None]:
+    """Without ``source``, the served city's own history (the jurisdiction loaded in the service)."""
+    if source is None:
+        ctx = getattr(request.app.state, "ctx", None)
+        from xunfang.store.cities import city_of
+
+        source = city_of(ctx.jurisdiction if ctx is not None else None)
+        if source is None:
+            raise InvalidInput("source: no city is served here; name an incident source", field="source")
+    return history_of(source)
 
 
 def _day(text: str | None, name: str, history: pd.DataFrame) -> pd.Timestamp:
@@ -40,8 +56,9 @@ def _day(text: str | None, name: str, history: pd.DataFrame) -> pd.Timestamp:
 
 @router.get("/hotspots")
 def hotspots(
-    source: Source,
+    source: Source = None,
     *,
+    request: Request,
     at: str | None = None,
     horizon_days: int = Query(7, ge=1, le=90),
     cell_m: float = Query(250.0, gt=10, le=5000),
@@ -51,7 +68,7 @@ def hotspots(
     """The ``top`` cells by expected incidents in ``[at, at + horizon)``."""
     from xunfang.analysis.risk import forecast
 
-    history, districts = _history(source)
+    history, districts = _history(source, request)
     day = _day(at, "at", history)
     grid, pred = forecast(
         history, at=day, horizon=horizon_days, cell=cell_m, method=method, districts=districts
@@ -76,8 +93,9 @@ def hotspots(
 
 @router.get("/risk-classes")
 def risk_classes(
-    source: Source,
+    source: Source = None,
     *,
+    request: Request,
     at: str | None = None,
     horizon_days: int = Query(7, ge=1, le=90),
     cell_m: float = Query(250.0, gt=10, le=5000),
@@ -92,7 +110,7 @@ def risk_classes(
 
     th = Thresholds(red=red, yellow=yellow, mode=mode)
     th.check()
-    history, districts = _history(source)
+    history, districts = _history(source, request)
     grid, pred = forecast(
         history,
         at=_day(at, "at", history),
@@ -109,26 +127,29 @@ def risk_classes(
 
 
 @router.get("/stats")
-def stats(source: Source, date: str, period: str = "week") -> dict[str, Any]:
+def stats(request: Request, date: str, source: Source = None, period: str = "week") -> dict[str, Any]:
     """Counts per category and district with 环比 and 同比."""
     from xunfang.analysis.stats import period_stats
 
-    history, _ = _history(source)
+    history, _ = _history(source, request)
     return period_stats(history, period=period, date=_day(date, "date", history))
 
 
 @router.get("/warnings")
-def warnings(source: Source, at: str | None = None, weeks: int = Query(15, ge=2, le=104)) -> dict[str, Any]:
+def warnings(
+    request: Request, source: Source = None, at: str | None = None, weeks: int = Query(15, ge=2, le=104)
+) -> dict[str, Any]:
     """Incident-surge warnings per district."""
     from xunfang.analysis.alerts import surge_warnings
 
-    history, _ = _history(source)
+    history, _ = _history(source, request)
     return surge_warnings(history, at=_day(at, "at", history), weeks=weeks)
 
 
 @router.get("/profiles")
 def profiles(
-    source: Source,
+    request: Request,
+    source: Source = None,
     zone: str | None = None,
     category: str | None = None,
     share: float = Query(0.5, gt=0, le=1),
@@ -136,5 +157,5 @@ def profiles(
     """Hour × weekday heatmap and the key patrol window."""
     from xunfang.analysis.profiles import profile
 
-    history, _ = _history(source)
+    history, _ = _history(source, request)
     return profile(history, zone=zone, category=category, share=share)

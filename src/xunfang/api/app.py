@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 
 from xunfang import __version__
 from xunfang.api import errors
@@ -25,11 +25,12 @@ from xunfang.api.routers import (
     simulations,
     units,
 )
+from xunfang.api.routers import map as map_layers
 
 PREFIX = "/api/v1"
 
 
-def create_app(ctx: ServiceContext, *, watch_deadlines: bool = True) -> FastAPI:
+def create_app(ctx: ServiceContext, *, watch_deadlines: bool = True, web: bool = True) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         with ctx.sessions() as s:
@@ -58,11 +59,28 @@ def create_app(ctx: ServiceContext, *, watch_deadlines: bool = True) -> FastAPI:
     api.include_router(community_registry.router)
     api.include_router(simulations.router)
     api.include_router(plans.router)
+
+    api.include_router(map_layers.router)
     app.include_router(api)
     app.include_router(community.pages)
+    _include_analysis(app)
     errors.install(app)
     app.add_middleware(BodyLimit, max_bytes=ctx.settings.max_body_bytes)
+    if web:
+        from xunfang.web import mount_web
+
+        mount_web(app)  # last: its catch-all route must come after every API route
     return app
+
+
+def _include_analysis(app: FastAPI) -> None:
+    """The analysis endpoints (hotspots, risk classes, stats ...) on the served city's history."""
+    from xunfang.analysis.api import router as analysis_router
+    from xunfang.api.deps import require_role
+    from xunfang.store.users import Role
+
+    readers = (Role.COMMANDER, Role.DISPATCHER, Role.STATION, Role.ANALYST, Role.AUDITOR)
+    app.include_router(analysis_router, dependencies=[Depends(require_role(*readers))])
 
 
 def _bulletin_task(ctx: ServiceContext) -> asyncio.Task[None] | None:

@@ -104,5 +104,9 @@ def serve(
 
     engine = open_db(db)
     ctx = build_context(engine, demo=demo, echo=typer.echo)
+    app = create_app(ctx)
+    from xunfang.api.routers.map import warm
+
+    warm(app, echo=typer.echo)
     typer.echo(f"xunfang service on http://{host}:{port}/api/v1 (OpenAPI: /api/v1/openapi.json)", err=False)
-    uvicorn.run(create_app(ctx), host=host, port=port, log_level=log_level)
+    uvicorn.run(app, host=host, port=port, log_level=log_level)

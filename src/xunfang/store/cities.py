@@ -6,10 +6,19 @@ import importlib
 from pathlib import Path
 
 from xunfang.core.errors import Unavailable
+from xunfang.jurisdiction.model import Jurisdiction, Level
 from xunfang.network.graph import RoadGraph
 from xunfang.network.loaders.gmns import load_gmns
 
 ROOT_CITY = {"CHI": "chicago", "BJ": "beijing"}
+
+
+def city_of(jur: Jurisdiction | None) -> str | None:
+    """The demo-city key (``chicago``) of a loaded jurisdiction, if it is one."""
+    if jur is None:
+        return None
+    roots = jur.of_level(Level.CITY)
+    return ROOT_CITY.get(roots[0].code) if roots else None
 
 
 def road_graph(city: str, data_dir: Path) -> RoadGraph:

@@ -1,0 +1,1 @@
+"""`xunfang demo`: the command centre on Chicago with a real day of incidents replayed at speed."""
