@@ -143,7 +143,7 @@ def lost_and_duplicates(url: str, out: Outcomes) -> tuple[int, int]:
     engine = make_engine(url)
     try:
         with engine.connect() as conn:
-            rows = dict(conn.execute(select(Incident.id, Incident.description)).tuples().all())
+            rows = {int(i): d for i, d in conn.execute(select(Incident.id, Incident.description)).all()}
             dup_q = (
                 select(Incident.description)
                 .where(Incident.description.like("reliability %"))

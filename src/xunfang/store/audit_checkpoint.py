@@ -61,7 +61,7 @@ def check(session: Session, path: Path | None, key: str) -> AuditReport:
     rep = AuditReport(problems=problems, first_bad_seq=first)
     if path is None or not path.exists():
         return rep
-    hashes = dict(session.execute(select(AuditEntry.seq, AuditEntry.hash)).tuples().all())
+    hashes = {int(q): str(h) for q, h in session.execute(select(AuditEntry.seq, AuditEntry.hash)).all()}
     last_present = max(hashes, default=0)
     for n, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not raw.strip():
