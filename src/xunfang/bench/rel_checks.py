@@ -61,6 +61,7 @@ def privacy(tmp: Path) -> dict[str, Any]:
         proc.wait(30)
     log_text = log.read_text(errors="replace")
     canaries = names + phones
+    raw = b"".join(f.read_bytes() for f in tmp.glob("privacy.db*"))
     hits_rx = sum(t.count(c) for t in received for c in canaries)
     hits_log = sum(log_text.count(c) for c in canaries)
     return {
@@ -70,6 +71,8 @@ def privacy(tmp: Path) -> dict[str, Any]:
         "live_stream_as_volunteer": live_ok.is_set(),
         "live_bytes": sum(len(t) for t in live_text),
         "log_bytes": len(log_text),
+        "db_file_canary_hits": sum(raw.count(c.encode()) for c in canaries),
+        "db_file_bytes": len(raw),
     }
 
 

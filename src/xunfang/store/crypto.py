@@ -42,13 +42,21 @@ def _parse_key(text: str, where: str) -> bytes:
 def _dev_key(state_dir: Path) -> bytes:
     """The development key, created atomically on first use (two processes may race here)."""
     path = state_dir / KEY_FILE
-    state_dir.mkdir(parents=True, exist_ok=True)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
+    if path.exists():
         return _parse_key(path.read_text(), str(path))
+    state_dir.mkdir(parents=True, exist_ok=True)
+    tmp = state_dir / f".{KEY_FILE}.{os.getpid()}"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as fh:
         fh.write(os.urandom(32).hex())
+        fh.flush()
+        os.fsync(fh.fileno())
+    try:
+        os.link(tmp, path)  # atomic: a racing process either wins or reads the complete winner
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink(missing_ok=True)
     return _parse_key(path.read_text(), str(path))
 
 
