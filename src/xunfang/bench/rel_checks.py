@@ -188,10 +188,12 @@ def _truncate(keep: int) -> Callable[[sqlite3.Connection], None]:
     return run
 
 
-def surge(url: str, seconds: float, incidents_per_s: float, positions_per_s: float) -> dict[str, Any]:
+def surge(
+    url: str, seconds: float, incidents_per_s: float, positions_per_s: float, log_dir: Path
+) -> dict[str, Any]:
     """Intake latency percentiles under incidents + positions on a subprocess server."""
     port = _free_port()
-    log = Path(f"/tmp/xf-surge-{port}.log")
+    log = log_dir / f"surge-{port}.log"
     proc = _start(url, port, log)
     try:
         res = asyncio.run(

@@ -88,7 +88,8 @@ def _surge(profile: Profile, tmp: Path, pg_url: str) -> dict[str, Any]:
     from xunfang.bench.rel_checks import surge
     from xunfang.store.db import drop_schema, make_engine
 
-    kw = {
+    kw: dict[str, Any] = {
+        "log_dir": tmp,
         "seconds": profile.surge_s,
         "incidents_per_s": profile.incidents_per_s,
         "positions_per_s": profile.positions_per_s,
