@@ -6,6 +6,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import Engine, inspect, text
 
+import xunfang.store.community
+import xunfang.store.plans  # noqa: F401  (every table on the metadata)
 from svc_support import DB
 from xunfang.store.migrate import downgrade, upgrade
 from xunfang.store.models import Base

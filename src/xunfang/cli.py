@@ -57,7 +57,10 @@ def _register() -> None:
     from xunfang.bench import reliability as bench_reliability
     from xunfang.bench import service as bench_service
     from xunfang.network import cli as network_cli
+    from xunfang.planning import cli as planning_cli
     from xunfang.reports import cli as reports_cli
+    from xunfang.simulation import cli as simulation_cli
+    from xunfang.supervision import cli as supervision_cli
 
     app.add_typer(network_cli.app, name="network")
     app.command(context_settings=COORD_ARGS)(network_cli.route)
@@ -65,6 +68,9 @@ def _register() -> None:
     app.add_typer(api_cli.users_app, name="users")
     app.add_typer(api_cli.audit_app, name="audit")
     app.add_typer(analysis_cli.app, name="analyze")
+    app.add_typer(planning_cli.app, name="plan")
+    app.command()(supervision_cli.supervise)
+    app.add_typer(simulation_cli.app, name="simulate")
     app.command(name="report")(reports_cli.report)
     app.command(name="report-due")(reports_cli.report_due)
     app.add_typer(bench_cli.app, name="bench")

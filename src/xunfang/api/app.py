@@ -21,6 +21,8 @@ from xunfang.api.routers import (
     dispatch,
     incidents,
     live,
+    plans,
+    simulations,
     units,
 )
 
@@ -54,6 +56,8 @@ def create_app(ctx: ServiceContext, *, watch_deadlines: bool = True) -> FastAPI:
         api.include_router(r)
     api.include_router(community.router)
     api.include_router(community_registry.router)
+    api.include_router(simulations.router)
+    api.include_router(plans.router)
     app.include_router(api)
     app.include_router(community.pages)
     errors.install(app)

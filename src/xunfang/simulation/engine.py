@@ -9,9 +9,9 @@ cost of a simulation is the model's, not the engine's.
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from heapq import heappop, heappush
 
 Handler = Callable[[float, int], None]
 
@@ -29,8 +29,9 @@ class EventQueue:
         """Schedule event ``kind`` with an integer argument at absolute ``time`` (≥ now)."""
         if time < self.now:
             raise ValueError(f"cannot schedule into the past: {time} < now {self.now}")
-        heapq.heappush(self._heap, (time, priority, self._seq, kind, arg))
-        self._seq += 1
+        seq = self._seq
+        self._seq = seq + 1
+        heappush(self._heap, (time, priority, seq, kind, arg))
 
     def __len__(self) -> int:
         return len(self._heap)
@@ -40,7 +41,7 @@ class EventQueue:
 
         Returns the number of events processed in this call.
         """
-        heap, pop = self._heap, heapq.heappop
+        heap, pop = self._heap, heappop
         count = 0
         while heap and heap[0][0] <= until:
             time, _, _, kind, arg = pop(heap)

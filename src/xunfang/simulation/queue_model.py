@@ -45,30 +45,33 @@ def run_engine(
     """The queue model on :class:`EventQueue`."""
     arrive, service = _samples(n_calls, rate_per_s, mean_service_s, seed)
     q = EventQueue()
+    schedule = q.schedule
     waiting: deque[int] = deque()
-    state = {"free": units, "wait": 0.0, "maxq": 0}
+    free, total_wait, max_queue = units, 0.0, 0
 
     def on_arrival(t: float, i: int) -> None:
+        nonlocal free, max_queue
         if i + 1 < n_calls:
-            q.schedule(arrive[i + 1], ARRIVAL, i + 1)
-        if state["free"]:
-            state["free"] -= 1
-            q.schedule(t + service[i], DEPARTURE, i, priority=0)
+            schedule(arrive[i + 1], ARRIVAL, i + 1)
+        if free:
+            free -= 1
+            schedule(t + service[i], DEPARTURE, i, 0)
         else:
             waiting.append(i)
-            state["maxq"] = max(state["maxq"], len(waiting))
+            max_queue = max(max_queue, len(waiting))
 
     def on_departure(t: float, _: int) -> None:
+        nonlocal free, total_wait
         if waiting:
             j = waiting.popleft()
-            state["wait"] += t - arrive[j]
-            q.schedule(t + service[j], DEPARTURE, j, priority=0)
+            total_wait += t - arrive[j]
+            schedule(t + service[j], DEPARTURE, j, 0)
         else:
-            state["free"] += 1
+            free += 1
 
-    q.schedule(arrive[0], ARRIVAL, 0)
+    schedule(arrive[0], ARRIVAL, 0)
     events = q.run((on_arrival, on_departure))
-    return QueueResult(events, state["wait"] / n_calls, int(state["maxq"]))
+    return QueueResult(events, total_wait / n_calls, max_queue)
 
 
 def run_simpy(

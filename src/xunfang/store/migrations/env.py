@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from alembic import context
 
-import xunfang.store.community  # noqa: F401  (community tables on the same metadata)
+import xunfang.store.community
+import xunfang.store.plans  # noqa: F401  (plans on the same metadata)
 from xunfang.store.models import Base
 
 connection = context.config.attributes["connection"]
