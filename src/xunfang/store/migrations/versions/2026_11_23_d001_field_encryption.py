@@ -1,7 +1,7 @@
 """field encryption: caller, reporter and dispute-party columns become AES-256-GCM text
 
 Revision ID: d001
-Revises: c001
+Revises: p001
 Create Date: 2026-11-23 12:10:00
 
 The columns widen to TEXT (the ciphertext is longer than the plain value) and every value written
@@ -19,7 +19,7 @@ from alembic import op
 from xunfang.store import crypto
 
 revision = "d001"
-down_revision = "c001"
+down_revision = "p001"
 branch_labels = None
 depends_on = None
 
