@@ -54,6 +54,7 @@ def _register() -> None:
     from xunfang.analysis import cli as analysis_cli
     from xunfang.api import cli as api_cli
     from xunfang.bench import cli as bench_cli
+    from xunfang.bench import reliability as bench_reliability
     from xunfang.bench import service as bench_service
     from xunfang.demo import cli as demo_cli
     from xunfang.network import cli as network_cli
@@ -76,6 +77,7 @@ def _register() -> None:
     app.command(name="report-due")(reports_cli.report_due)
     app.add_typer(bench_cli.app, name="bench")
     bench_service.attach(app)  # joins the existing `bench` group
+    bench_reliability.attach(app)
 
 
 _register()

@@ -67,26 +67,65 @@ def users_add(
     typer.echo(f"user {name} ({r.value}) created")
 
 
+def _checkpoint_path(path: Path | None) -> Path:
+    from xunfang.store.audit_checkpoint import FILE_NAME
+
+    return path if path is not None else get_settings().state_dir / FILE_NAME
+
+
+CheckpointOpt = Annotated[
+    Path | None, typer.Option("--checkpoints", help="signed checkpoint file (default: state_dir)")
+]
+
+
 @audit_app.command("verify")
-def audit_verify(db: DbOpt = None, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """Check the audit chain; exit code 3 when a row was edited or deleted."""
+def audit_verify(
+    db: DbOpt = None,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    checkpoints: CheckpointOpt = None,
+) -> None:
+    """Check the audit chain and the signed checkpoints; exit code 3 naming the first bad seq."""
     from sqlalchemy import func, select
 
-    from xunfang.store import audit
+    from xunfang.store import audit_checkpoint
     from xunfang.store.models import AuditEntry
 
     engine = open_db(db)
+    path = _checkpoint_path(checkpoints)
     with session_factory(engine)() as s, s.begin():
-        problems = audit.verify(s)
+        rep = audit_checkpoint.check(s, path, get_settings().secret_key)
         rows = int(s.execute(select(func.count()).select_from(AuditEntry)).scalar_one())
+    problems = rep.problems
     if as_json:
-        print_json({"rows": rows, "ok": not problems, "problems": problems})
+        print_json(
+            {
+                "rows": rows,
+                "ok": rep.ok,
+                "problems": problems,
+                "first_bad_seq": rep.first_bad_seq,
+                "checkpoints": rep.checkpoints,
+            }
+        )
     else:
         typer.echo(
-            f"audit log: {rows} rows, " + ("chain intact" if not problems else f"{len(problems)} problem(s)")
+            f"audit log: {rows} rows, {rep.checkpoints} checkpoint(s), "
+            + ("chain intact" if not problems else f"{len(problems)} problem(s)")
         )
     if problems:
-        raise CorruptData("audit chain broken: " + "; ".join(problems[:5]))
+        raise CorruptData(f"audit chain broken from seq {rep.first_bad_seq}: " + "; ".join(problems[:5]))
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint_cmd(db: DbOpt = None, checkpoints: CheckpointOpt = None) -> None:
+    """Append a signed (HMAC, secret key) checkpoint of the audit head to a file outside the database
+    (run it from cron, e.g. every minute)."""
+    from xunfang.store import audit_checkpoint
+
+    engine = open_db(db)
+    path = _checkpoint_path(checkpoints)
+    with session_factory(engine)() as s, s.begin():
+        line = audit_checkpoint.write(s, path, get_settings().secret_key)
+    typer.echo(f"checkpoint seq {line['seq']} written to {path}")
 
 
 def serve(

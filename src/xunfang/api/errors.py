@@ -5,15 +5,21 @@ Validation errors never echo the submitted value (it may be a caller's name or p
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from xunfang.core.errors import XunfangError
+from xunfang.core.errors import Unavailable, XunfangError
 from xunfang.store.users import AuthFailed
+
+RETRY_AFTER_S = 2
+_log = logging.getLogger("xunfang.api")
 
 
 def _loc(loc: Any) -> list[str | int]:
@@ -26,7 +32,41 @@ async def _xunfang(_request: Request, exc: Exception) -> JSONResponse:
     if exc.field:
         body["field"] = exc.field
     headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, AuthFailed) else None
+    if isinstance(exc, Unavailable):
+        headers = {"Retry-After": str(RETRY_AFTER_S)}
     return JSONResponse(body, status_code=exc.http_status, headers=headers)
+
+
+async def _database(_request: Request, exc: Exception) -> JSONResponse:
+    """The database is down, restarting, out of space or read-only: 503 + Retry-After, never a 500.
+
+    Nothing was committed (the transaction failed), so the client may retry with its idempotency
+    key. Neither the body nor the log line carries the driver's message: it can quote the SQL
+    parameters, i.e. a caller's name or phone.
+    """
+    assert isinstance(exc, DBAPIError | PoolTimeout)
+    orig = getattr(exc, "orig", None)
+    _log.warning("database unavailable: %s/%s", type(exc).__name__, type(orig).__name__)
+    body = {
+        "detail": "the database is temporarily unavailable (restarting, full or read-only); "
+        "nothing was saved, retry with the same Idempotency-Key",
+        "error": "Unavailable",
+    }
+    return JSONResponse(body, status_code=503, headers={"Retry-After": str(RETRY_AFTER_S)})
+
+
+async def _dbapi(request: Request, exc: Exception) -> JSONResponse:
+    """Other driver errors: connection loss becomes 503; anything else stays a (quiet) 500."""
+    assert isinstance(exc, DBAPIError)
+    if exc.connection_invalidated or _looks_unavailable(exc):
+        return await _database(request, exc)
+    _log.error("database error: %s/%s", type(exc).__name__, type(exc.orig).__name__)
+    return JSONResponse({"detail": "internal database error", "error": "Internal"}, status_code=500)
+
+
+def _looks_unavailable(exc: DBAPIError) -> bool:
+    name = type(exc.orig).__name__
+    return name in {"AdminShutdown", "OperationalError", "InterfaceError", "ConnectionFailure"}
 
 
 async def _validation(_request: Request, exc: Exception) -> JSONResponse:
@@ -48,3 +88,6 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(XunfangError, _xunfang)
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(StarletteHTTPException, _http)
+    for cls in (OperationalError, InterfaceError, PoolTimeout):
+        app.add_exception_handler(cls, _database)
+    app.add_exception_handler(DBAPIError, _dbapi)

@@ -49,7 +49,7 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _start(url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
+def _start(url: str, port: int, log: Path, extra: tuple[str, ...] = ()) -> subprocess.Popen[bytes]:
     cmd = [
         sys.executable,
         "-m",
@@ -61,6 +61,7 @@ def _start(url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
         url,
         "--demo",
         "chicago",
+        *extra,
     ]
     proc = subprocess.Popen(cmd, stdout=log.open("ab"), stderr=subprocess.STDOUT, env=dict(os.environ))
     deadline = time.time() + 180

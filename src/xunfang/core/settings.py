@@ -54,6 +54,10 @@ class Settings(BaseSettings):
     default_lang: Literal["zh", "en"] = "zh"
     bulletin_dir: Path | None = None  # set: the service writes the daily/weekly/monthly bulletins here
     bulletin_hour: int = Field(default=6, ge=0, le=23)  # UTC hour of the daily bulletin run
+    # AES-256-GCM key for caller/reporter/party fields (xunfang.store.crypto): 64 hex digits, or a
+    # file holding them; kept outside the database. Development/test generate state_dir/field.key.
+    field_key: str = ""
+    field_key_file: Path | None = None
 
     @classmethod
     def settings_customise_sources(
@@ -74,6 +78,11 @@ class Settings(BaseSettings):
     def _refuse_unsafe(self) -> Settings:
         if self.env == "production" and self.secret_key == DEV_SECRET:
             raise ValueError("XUNFANG_SECRET_KEY must be set to a private value when XUNFANG_ENV=production")
+        if self.env == "production" and not self.field_key and self.field_key_file is None:
+            raise ValueError(
+                "XUNFANG_FIELD_KEY (64 hex digits) or XUNFANG_FIELD_KEY_FILE must be set when "
+                "XUNFANG_ENV=production: caller identities are encrypted with it"
+            )
         if list(self.coverage_thresholds_s) != sorted(self.coverage_thresholds_s):
             raise ValueError("XUNFANG_COVERAGE_THRESHOLDS_S must be increasing, e.g. [60, 180, 300]")
         return self

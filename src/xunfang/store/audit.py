@@ -52,18 +52,30 @@ def append(
 
 def verify(session: Session) -> list[str]:
     """Problems found in the chain (empty: intact)."""
+    return scan(session)[0]
+
+
+def scan(session: Session) -> tuple[list[str], int | None]:
+    """(problems, first bad sequence number): where the chain first stops matching itself."""
     problems: list[str] = []
+    first: int | None = None
     prev, expected_seq = GENESIS, 1
     rows = session.execute(select(AuditEntry).order_by(AuditEntry.seq)).scalars()
     for row in rows:
+        bad_here: int | None = None
         if row.seq != expected_seq:
             problems.append(f"row seq {expected_seq} is missing (next present: {row.seq})")
+            bad_here = expected_seq
         if row.prev_hash != prev:
             problems.append(
                 f"row seq {row.seq}: previous-hash link broken (a row before it was changed or removed)"
             )
+            bad_here = bad_here or row.seq
         if _digest(row.prev_hash, row.seq, row.at, row.actor, row.action, row.target, row.detail) != row.hash:
             problems.append(f"row seq {row.seq}: content does not match its hash (edited)")
+            bad_here = bad_here or row.seq
+        if first is None and bad_here is not None:
+            first = bad_here
         prev, expected_seq = row.hash, row.seq + 1
     head = session.get(AuditHead, 1)
     if head is None:
@@ -72,4 +84,6 @@ def verify(session: Session) -> list[str]:
         problems.append(
             f"chain ends at seq {expected_seq - 1} but the head records seq {head.seq} (rows deleted)"
         )
-    return problems
+        if first is None:
+            first = min(expected_seq, head.seq + 1)
+    return problems, first

@@ -24,6 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from xunfang.store.crypto import EncryptedText
 from xunfang.store.models import Base, UTCDateTime
 
 
@@ -110,8 +111,8 @@ class CommunityReport(Base):
     lat: Mapped[float] = mapped_column(Float)
     address: Mapped[str] = mapped_column(String(256), default="")
     text: Mapped[str] = mapped_column(Text)
-    reporter_name: Mapped[str | None] = mapped_column(String(128), nullable=True)
-    reporter_phone: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    reporter_name: Mapped[str | None] = mapped_column(EncryptedText, nullable=True)  # AES-256-GCM
+    reporter_phone: Mapped[str | None] = mapped_column(EncryptedText, nullable=True)
     reporter_key: Mapped[str] = mapped_column(String(64))
     address_key: Mapped[str] = mapped_column(String(64))
     shop_id: Mapped[int | None] = mapped_column(ForeignKey("shops.id"), nullable=True)
@@ -151,7 +152,7 @@ class Dispute(Base):
     lat: Mapped[float] = mapped_column(Float)
     station_code: Mapped[str] = mapped_column(String(64), index=True)
     subbureau_code: Mapped[str] = mapped_column(String(64))
-    parties: Mapped[str] = mapped_column(Text)  # JSON list of {"name", "phone"}: protected
+    parties: Mapped[str] = mapped_column(EncryptedText)  # JSON list of {"name", "phone"}: encrypted
     summary: Mapped[str] = mapped_column(Text, default="")
     mediator_id: Mapped[int] = mapped_column(ForeignKey("mediators.id"))
     helper_volunteer_id: Mapped[int | None] = mapped_column(ForeignKey("volunteers.id"), nullable=True)

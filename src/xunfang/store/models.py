@@ -26,6 +26,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from xunfang.store.crypto import EncryptedText
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -130,8 +132,8 @@ class Incident(Base):
     lon: Mapped[float] = mapped_column(Float)
     lat: Mapped[float] = mapped_column(Float)
     description: Mapped[str] = mapped_column(Text, default="")
-    caller_name: Mapped[str | None] = mapped_column(String(128), nullable=True)
-    caller_phone: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    caller_name: Mapped[str | None] = mapped_column(EncryptedText, nullable=True)  # AES-256-GCM
+    caller_phone: Mapped[str | None] = mapped_column(EncryptedText, nullable=True)
     reported_at: Mapped[datetime] = mapped_column(UTCDateTime)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
     status: Mapped[str] = mapped_column(String(16), index=True)

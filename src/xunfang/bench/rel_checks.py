@@ -1,0 +1,226 @@
+"""Checks of `xunfang bench reliability` that need no fault injection: privacy canaries, audit
+tampering, schemathesis fuzzing, and a short surge on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import shutil
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from xunfang.bench.rel_load import login
+from xunfang.bench.service import Tally, _free_port, _incidents, _pct, _positions, _start
+
+
+def privacy(tmp: Path) -> dict[str, Any]:
+    """Plant canary caller names/phones; count them in everything a volunteer receives and the log."""
+    url, port, log = f"sqlite:///{tmp / 'privacy.db'}", _free_port(), tmp / "privacy.log"
+    base = f"http://127.0.0.1:{port}/api/v1"
+    proc = _start(url, port, log, ("--log-level", "info"))  # access log lines are searched too
+    tag = secrets.token_hex(4).upper()
+    names = [f"CANARYNAME{tag}{i}" for i in range(5)]
+    phones = [f"+1 555 {tag[:2].encode().hex()[:3]}{i}{i}9{i}" for i in range(5)]
+    received: list[str] = []
+    try:
+        disp, vol = login(base), login(base, "demo-volunteer")
+        live_text: list[str] = []
+        live_ok = threading.Event()
+        reader = threading.Thread(target=_read_live, args=(base, vol, live_text, live_ok), daemon=True)
+        reader.start()
+        time.sleep(1.0)
+        ids = []
+        with httpx.Client(timeout=30) as c:
+            for i, (n, p) in enumerate(zip(names, phones, strict=True)):
+                body = {
+                    "category": "dispute",
+                    "source": "call_110",
+                    "lon": -87.63,
+                    "lat": 41.88,
+                    "description": "privacy check",
+                    "caller": {"name": n, "phone": p},
+                }
+                r = c.post(f"{base}/incidents", json=body, headers={**disp, "Idempotency-Key": f"pv{tag}{i}"})
+                ids.append(r.json()["id"])
+                bad = {**body, "lon": 999, "caller": {"name": n, "phone": p + "x"}}
+                for who in (vol, disp):  # refusals and validation errors must not echo the values
+                    e = c.post(f"{base}/incidents", json=bad, headers={**who, "Idempotency-Key": f"pe{i}"})
+                    if who is vol:
+                        received.append(e.text)
+            received.extend(_volunteer_reads(c, base, vol, ids))
+        reader.join(6)
+        received.extend(live_text)
+    finally:
+        proc.terminate()
+        proc.wait(30)
+    log_text = log.read_text(errors="replace")
+    canaries = names + phones
+    raw = b"".join(f.read_bytes() for f in tmp.glob("privacy.db*"))
+    hits_rx = sum(t.count(c) for t in received for c in canaries)
+    hits_log = sum(log_text.count(c) for c in canaries)
+    return {
+        "canary_hits": hits_rx + hits_log,
+        "canaries": len(canaries),
+        "responses_checked": len(received) - len(live_text),
+        "live_stream_as_volunteer": live_ok.is_set(),
+        "live_bytes": sum(len(t) for t in live_text),
+        "log_bytes": len(log_text),
+        "db_file_canary_hits": sum(raw.count(c.encode()) for c in canaries),
+        "db_file_bytes": len(raw),
+    }
+
+
+def _read_live(base: str, headers: dict[str, str], sink: list[str], ok: threading.Event) -> None:
+    try:
+        with (
+            httpx.Client(timeout=httpx.Timeout(10, read=8)) as c,
+            c.stream("GET", f"{base}/live?ping_s=1", headers=headers) as r,
+        ):
+            if r.status_code == 200:
+                ok.set()
+            end = time.monotonic() + 5
+            for chunk in r.iter_text():
+                sink.append(chunk)
+                if time.monotonic() > end:
+                    break
+    except httpx.HTTPError:
+        pass
+
+
+def _volunteer_reads(c: httpx.Client, base: str, vol: dict[str, str], ids: list[int]) -> list[str]:
+    """Every GET operation of the OpenAPI, path parameters filled with the canary incidents' ids."""
+    spec = c.get(f"{base}/openapi.json").json()
+    texts = []
+    for path, ops in spec["paths"].items():
+        if "get" not in ops or path.endswith("/live"):
+            continue
+        rel = path.removeprefix("/api/v1")
+        for inc in ids[:2] if "{" in rel else [0]:
+            filled = rel
+            while "{" in filled:
+                a, b = filled.index("{"), filled.index("}")
+                filled = filled[:a] + str(inc) + filled[b + 1 :]
+            texts.append(c.get(f"{base}{filled}", headers=vol).text)
+    return texts
+
+
+def audit_tamper(tmp: Path, rows: int = 40) -> dict[str, Any]:
+    """Edit, delete, insert, reorder, truncate (head rewritten too): each detected at the right seq?"""
+    from xunfang.store import audit, audit_checkpoint
+    from xunfang.store.db import make_engine, session_factory
+    from xunfang.store.migrate import upgrade
+
+    src, key = tmp / "audit.db", secrets.token_hex(16)
+    cps = tmp / "audit_checkpoints.jsonl"
+    engine = make_engine(f"sqlite:///{src}")
+    upgrade(engine)
+    with session_factory(engine)() as s, s.begin():
+        for i in range(rows):
+            audit.append(s, actor="bench", action="test", target=f"t{i}", detail={"i": i})
+    with session_factory(engine)() as s, s.begin():
+        audit_checkpoint.write(s, cps, key)
+    engine.dispose()
+    cases: dict[str, tuple[Callable[[sqlite3.Connection], None], int]] = {
+        "edit": (_sql("UPDATE audit_log SET target='x' WHERE seq=7"), 7),
+        "delete": (_sql("DELETE FROM audit_log WHERE seq=12"), 12),
+        "insert": (_insert_at(20), 20),
+        "reorder": (_swap(25, 26), 25),
+        "truncate_tail": (_truncate(rows - 5), rows - 4),
+    }
+    out: dict[str, Any] = {"tamper_cases": len(cases), "detected": 0, "first_bad_seq_right": 0, "cases": {}}
+    for name, (tamper, want) in cases.items():
+        copy = tmp / f"audit-{name}.db"
+        shutil.copy(src, copy)
+        with sqlite3.connect(copy) as db:
+            tamper(db)
+        eng = make_engine(f"sqlite:///{copy}")
+        with session_factory(eng)() as s, s.begin():
+            rep = audit_checkpoint.check(s, cps, key)
+        eng.dispose()
+        out["detected"] += not rep.ok
+        out["first_bad_seq_right"] += rep.first_bad_seq == want
+        out["cases"][name] = {"detected": not rep.ok, "first_bad_seq": rep.first_bad_seq, "expected": want}
+    return out
+
+
+def _sql(statement: str) -> Callable[[sqlite3.Connection], None]:
+    def run(db: sqlite3.Connection) -> None:
+        db.execute(statement)
+
+    return run
+
+
+def _insert_at(seq: int) -> Callable[[sqlite3.Connection], None]:
+    def run(db: sqlite3.Connection) -> None:
+        n = db.execute("SELECT max(seq) FROM audit_log").fetchone()[0]
+        for s in range(n, seq - 1, -1):
+            db.execute("UPDATE audit_log SET seq=seq+1 WHERE seq=?", (s,))
+        db.execute(
+            "INSERT INTO audit_log (seq, at, actor, action, target, detail, prev_hash, hash) "
+            "SELECT ?, at, 'intruder', action, target, detail, prev_hash, hash FROM audit_log WHERE seq=?",
+            (seq, seq - 1),
+        )
+
+    return run
+
+
+def _swap(a: int, b: int) -> Callable[[sqlite3.Connection], None]:
+    def run(db: sqlite3.Connection) -> None:
+        db.execute("UPDATE audit_log SET seq=-1 WHERE seq=?", (a,))
+        db.execute("UPDATE audit_log SET seq=? WHERE seq=?", (a, b))
+        db.execute("UPDATE audit_log SET seq=? WHERE seq=-1", (b,))
+
+    return run
+
+
+def _truncate(keep: int) -> Callable[[sqlite3.Connection], None]:
+    def run(db: sqlite3.Connection) -> None:
+        db.execute("DELETE FROM audit_log WHERE seq>?", (keep,))
+        h = db.execute("SELECT hash FROM audit_log WHERE seq=?", (keep,)).fetchone()[0]
+        db.execute("UPDATE audit_head SET seq=?, last_hash=? WHERE id=1", (keep, h))
+
+    return run
+
+
+def surge(
+    url: str, seconds: float, incidents_per_s: float, positions_per_s: float, log_dir: Path
+) -> dict[str, Any]:
+    """Intake latency percentiles under incidents + positions on a subprocess server."""
+    port = _free_port()
+    log = log_dir / f"surge-{port}.log"
+    proc = _start(url, port, log)
+    try:
+        res = asyncio.run(
+            _surge(f"http://127.0.0.1:{port}/api/v1", seconds, incidents_per_s, positions_per_s)
+        )
+    finally:
+        proc.terminate()
+        proc.wait(30)
+        log.unlink(missing_ok=True)
+    return res
+
+
+async def _surge(base: str, seconds: float, inc_rate: float, pos_rate: float) -> dict[str, Any]:
+    async with httpx.AsyncClient(base_url=base, timeout=30, limits=httpx.Limits(max_connections=64)) as c:
+        c.headers.update(login(base))
+        units = [u for u in (await c.get("/units")).json()["items"] if u["lon"] is not None]
+        t, end, t0 = Tally(), time.monotonic() + seconds, time.monotonic()
+        await asyncio.gather(_positions(c, units, pos_rate, end, t), _incidents(c, units, inc_rate, end, t))
+        elapsed = time.monotonic() - t0
+    ms = t.intake_ms
+    return {
+        "p50_ms": _pct(ms, 50),
+        "p99_ms": _pct(ms, 99),
+        "p999_ms": _pct(ms, 99.9),
+        "max_ms": round(max(ms), 1) if ms else None,
+        "errors": t.errors,
+        "incidents": len(t.created),
+        "positions_per_s": round(t.positions / elapsed, 1),
+        "seconds": round(elapsed, 1),
+    }

@@ -1,0 +1,50 @@
+"""`xunfang bench reliability`: the JSON names what it measured and lists what it did not; the
+disk-full scenario (root only: it mounts a small tmpfs) never answers 5xx or acknowledges falsely."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from xunfang.bench.rel_report import render
+from xunfang.cli import app
+
+
+def test_cli_audit_only_prints_measured_and_not_measured(tmp_path: Path) -> None:
+    md = tmp_path / "REL.md"
+    r = CliRunner().invoke(
+        app, ["bench", "reliability", "--quick", "--json", "--only", "audit", "--markdown", str(md)]
+    )
+    assert r.exit_code == 0, r.output
+    got = json.loads(r.output)
+    assert got["audit"]["detected"] == got["audit"]["tamper_cases"] == 5
+    assert "crash" not in got and "crash" in got["not_measured"]
+    assert "workers.lost" in got["not_measured"]
+    text = md.read_text()
+    assert "power loss" in text and "| `crash.lost` | not measured |" in text
+
+
+def test_report_marks_missed_targets() -> None:
+    text = render({"crash": {"lost": 0, "duplicates": 1, "recovery_max_s": 9.5}}, quick=True)
+    assert "| `crash.lost` | 0 | == 0 | yes |" in text
+    assert "| `crash.recovery_max_s` | 9.5 | <= 2.0 | **no** |" in text
+
+
+def test_unknown_scenario_is_refused() -> None:
+    r = CliRunner().invoke(app, ["bench", "reliability", "--only", "nope"])
+    assert r.exit_code != 0
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="mounting a tmpfs needs root")
+def test_disk_full_no_server_errors_no_false_acks() -> None:
+    from xunfang.bench.rel_faults import disk_full
+
+    got = disk_full()
+    assert got["server_errors"] == 0
+    assert got["false_acks"] == 0
+    assert got["reads_ok"] == got["reads"]
+    assert got["never_acked_after_space_returned"] == 0
