@@ -14,10 +14,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from xunfang.core.geo import haversine_m
 from xunfang.forces.types import FORCE_SPECS, ForceType, UnitStatus
 from xunfang.network.engine import NetworkEngine
-from xunfang.network.travel import Mode
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
@@ -151,30 +149,9 @@ def rank_fleet(
     if sel.size == 0:
         return np.zeros(0, np.int64), np.zeros(0), np.zeros(0)
     t_node, t_off = engine.snapper.snap(lon, lat, name="incident")
-    modes = np.array([_MODE.index(_MODE[f]) for f in fleet.force[sel]])
-    parts: list[tuple[I64, F64, F64]] = []
-    for code in np.unique(modes):
-        mode = _MODE[int(code)]
-        group = sel[modes == code]
-        if mode is Mode.DRONE:
-            metres = haversine_m(fleet.lon[group], fleet.lat[group], lon, lat)
-            parts.append((group, engine.model.drone_seconds(metres), metres))
-            continue
-        idx, eta, met = engine.rank_nodes(
-            int(t_node[0]),
-            float(engine.model.offroad_seconds(mode, t_off[0])),
-            nodes[group],
-            engine.model.offroad_seconds(mode, offs[group]),
-            mode=mode,
-            hour=hour,
-            k=k,
-        )
-        chosen = group[idx]
-        parts.append((chosen, eta, met + offs[chosen] + t_off[0]))
-    idx_all = np.concatenate([p[0] for p in parts])
-    eta_all = np.concatenate([p[1] for p in parts])
-    dist_all = np.concatenate([p[2] for p in parts])
-    order = np.lexsort((idx_all, eta_all))
-    if k is not None:
-        order = order[:k]
-    return idx_all[order], eta_all[order], dist_all[order]
+    modes = [_MODE[f] for f in fleet.force[sel]]
+    idx, eta, dist = engine.rank_snapped(
+        lon, lat, int(t_node[0]), float(t_off[0]), fleet.lon[sel], fleet.lat[sel], nodes[sel], offs[sel],
+        modes, hour=hour, k=k,
+    )  # fmt: skip
+    return sel[idx], eta, dist

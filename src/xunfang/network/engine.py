@@ -120,36 +120,61 @@ class NetworkEngine:
         ulat = np.array([u.lat for u in units])
         nodes, offs = self.snapper.snap(ulon, ulat, name="unit position")
         modes = [Mode.parse(u.mode) for u in units]
+        idx_all, eta_all, dist_all = self.rank_snapped(
+            lon, lat, int(target[0]), float(t_off[0]), ulon, ulat, nodes, offs, modes, hour=hour, k=k
+        )
+        return [
+            RankedUnit(units[i].unit_id, float(eta), float(dist), modes[i])
+            for i, eta, dist in zip(idx_all, eta_all, dist_all, strict=True)
+        ]
+
+    def rank_snapped(  # noqa: PLR0917 (parallel arrays, named at every call site)
+        self,
+        lon: float,
+        lat: float,
+        target_node: int,
+        target_off_m: float,
+        unit_lon: F64,
+        unit_lat: F64,
+        unit_nodes: I64,
+        unit_off_m: F64,
+        modes: Sequence[Mode],
+        *,
+        hour: int,
+        k: int | None = None,
+    ) -> tuple[I64, F64, F64]:
+        """Units of mixed modes, already snapped, ordered by ETA: (indices, ETA s, road metres).
+
+        One search per road mode; drones fly straight. Shared by :meth:`rank_units` and the
+        fleet-level dispatch (xunfang.dispatch.fleet), so both rank by the same rule.
+        """
         codes = np.array([list(Mode).index(m) for m in modes])
         idx_parts, eta_parts, dist_parts = [], [], []
         for mode in sorted(set(modes)):
             sel = np.flatnonzero(codes == list(Mode).index(mode))
             if mode is Mode.DRONE:
-                metres = haversine_m(ulon[sel], ulat[sel], lon, lat)
+                metres = haversine_m(unit_lon[sel], unit_lat[sel], lon, lat)
                 idx_parts.append(sel)
                 eta_parts.append(self.model.drone_seconds(metres))
                 dist_parts.append(metres)
                 continue
             idx, eta, met = self.router(mode, hour).rank_nodes(
-                int(target[0]),
-                float(self.model.offroad_seconds(mode, t_off[0])),
-                nodes[sel],
-                self.model.offroad_seconds(mode, offs[sel]),
+                target_node,
+                float(self.model.offroad_seconds(mode, target_off_m)),
+                unit_nodes[sel],
+                self.model.offroad_seconds(mode, unit_off_m[sel]),
                 k,
             )
             idx_parts.append(sel[idx])
             eta_parts.append(eta)
-            dist_parts.append(met + offs[sel[idx]] + t_off[0])
-        idx_all = np.concatenate(idx_parts)
+            dist_parts.append(met + unit_off_m[sel[idx]] + target_off_m)
+        idx_all = np.concatenate(idx_parts).astype(np.int64)
         eta_all = np.concatenate(eta_parts)
         dist_all = np.concatenate(dist_parts)
         order = np.lexsort((idx_all, eta_all))
         if k is not None:
             order = order[:k]
-        return [
-            RankedUnit(units[i].unit_id, float(eta_all[j]), float(dist_all[j]), modes[i])
-            for j, i in zip(order, idx_all[order], strict=True)
-        ]
+        return idx_all[order], eta_all[order], dist_all[order]
 
     def coverage_state(
         self,
