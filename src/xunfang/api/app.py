@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 
+import anyio.to_thread
 from fastapi import APIRouter, Depends, FastAPI
+from sqlalchemy.exc import SQLAlchemyError
 
 from xunfang import __version__
 from xunfang.api import errors
@@ -28,11 +31,22 @@ from xunfang.api.routers import (
 from xunfang.api.routers import map as map_layers
 
 PREFIX = "/api/v1"
+log = logging.getLogger(__name__)
+
+
+def _close_tracks(ctx: ServiceContext) -> None:
+    try:
+        ctx.tracks.close()
+    except SQLAlchemyError as exc:  # the database is gone at shutdown: say what is lost
+        log.error("shutdown: %d position fixes not written: %s", ctx.tracks.pending, exc)
 
 
 def create_app(ctx: ServiceContext, *, watch_deadlines: bool = True, web: bool = True) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # few request threads: with dozens, threads that hold the database write lock or a
+        # half-built answer spend their time waiting for the GIL behind the others
+        anyio.to_thread.current_default_thread_limiter().total_tokens = ctx.settings.request_threads
         with ctx.sessions() as s:
             ctx.positions.load(s)
         task = asyncio.create_task(watch(ctx.sessions, ctx.broker)) if watch_deadlines else None
@@ -42,6 +56,7 @@ def create_app(ctx: ServiceContext, *, watch_deadlines: bool = True, web: bool =
             task.cancel()
         if bulletins:
             bulletins.cancel()
+        await asyncio.to_thread(_close_tracks, ctx)
 
     app = FastAPI(
         title="xunfang command service",

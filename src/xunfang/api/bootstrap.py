@@ -15,6 +15,7 @@ from xunfang.store import cities
 from xunfang.store import demo as demo_seed
 from xunfang.store import jurisdiction as jstore
 from xunfang.store.db import session_factory
+from xunfang.store.models import utcnow
 
 
 def build_context(
@@ -38,6 +39,7 @@ def build_context(
         if city:
             try:
                 network = NetworkEngine(cities.road_graph(city, settings.data_dir))
+                network.warm(utcnow().hour)
             except Unavailable as exc:
                 echo(f"warning: {exc}; recommendations and coverage will answer 503")
     return ServiceContext(settings=settings, engine=engine, jurisdiction=jur, network=network)

@@ -10,11 +10,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from xunfang.api.live import Broker
 from xunfang.core.errors import Unavailable
 from xunfang.core.settings import Settings
+from xunfang.dispatch.fleet import SnapMemo
 from xunfang.incidents.categories import Taxonomy
 from xunfang.jurisdiction.model import Jurisdiction
 from xunfang.network.engine import NetworkEngine
 from xunfang.store.db import session_factory
-from xunfang.store.units import PositionCache
+from xunfang.store.track_writer import TrackWriter
+from xunfang.store.units import KnownUnits, PositionCache
 
 
 @dataclass
@@ -26,10 +28,16 @@ class ServiceContext:
     taxonomy: Taxonomy = field(default_factory=Taxonomy)
     positions: PositionCache = field(default_factory=PositionCache)
     broker: Broker = field(default_factory=Broker)
+    known_units: KnownUnits = field(default_factory=KnownUnits)
     sessions: sessionmaker[Session] = field(init=False)
+    read_sessions: sessionmaker[Session] = field(init=False)
+    tracks: TrackWriter = field(init=False)
+    _snaps: SnapMemo | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.sessions = session_factory(self.engine)
+        self.read_sessions = session_factory(self.engine, read_only=True)
+        self.tracks = TrackWriter(self.sessions)
 
     def need_jurisdiction(self) -> Jurisdiction:
         if self.jurisdiction is None:
@@ -37,6 +45,13 @@ class ServiceContext:
                 "no jurisdiction is loaded; start with `xunfang serve --demo chicago` or import one"
             )
         return self.jurisdiction
+
+    def unit_snaps(self) -> SnapMemo:
+        """The units' snapped positions, kept between recommendations."""
+        network = self.need_network()
+        if self._snaps is None or self._snaps.engine is not network:
+            self._snaps = SnapMemo(network)
+        return self._snaps
 
     def need_network(self) -> NetworkEngine:
         if self.network is None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -23,7 +24,12 @@ class Forbidden(XunfangError):
     http_status = 403
 
 
-def get_ctx(request: Request) -> ServiceContext:
+# The dependencies are ``async`` although they do no I/O on the normal path: FastAPI runs a plain
+# ``def`` dependency in the thread pool, and a few thread hand-offs per request cost more than the
+# work they wrap.
+
+
+async def get_ctx(request: Request) -> ServiceContext:
     ctx: ServiceContext = request.app.state.ctx
     return ctx
 
@@ -31,7 +37,8 @@ def get_ctx(request: Request) -> ServiceContext:
 CtxDep = Annotated[ServiceContext, Depends(get_ctx)]
 
 
-def get_session(ctx: CtxDep) -> Iterator[Session]:
+async def get_session(ctx: CtxDep) -> AsyncIterator[Session]:
+    """A session for the request; it connects only when the endpoint (in its thread) first uses it."""
     with ctx.sessions() as session:
         yield session
 
@@ -39,7 +46,7 @@ def get_session(ctx: CtxDep) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
-def current_user(ctx: CtxDep, token: Annotated[str | None, Depends(oauth2)]) -> Principal:
+async def current_user(ctx: CtxDep, token: Annotated[str | None, Depends(oauth2)]) -> Principal:
     from xunfang.store.users import AuthFailed
 
     if not token:
@@ -52,16 +59,14 @@ def current_user(ctx: CtxDep, token: Annotated[str | None, Depends(oauth2)]) -> 
 CurrentUser = Annotated[Principal, Depends(current_user)]
 
 
-def require_role(*roles: Role) -> Callable[..., Principal]:
+def require_role(*roles: Role) -> Callable[..., Awaitable[Principal]]:
     """A dependency admitting only ``roles`` (admin always); refusals are audited."""
     allowed = {Role.ADMIN, *roles}
 
-    def check(user: CurrentUser, ctx: CtxDep, request: Request) -> Principal:
+    async def check(user: CurrentUser, ctx: CtxDep, request: Request) -> Principal:
         if user.role not in allowed:
-            with ctx.sessions() as s, s.begin():
-                target = f"{request.method} {request.url.path}"
-                detail = {"role": user.role.value}
-                audit.append(s, actor=user.name, action="permission.denied", target=target, detail=detail)
+            target = f"{request.method} {request.url.path}"
+            await asyncio.to_thread(_audit_denied, ctx, user, target)
             raise Forbidden(
                 f"role {user.role.value!r} may not {request.method} {request.url.path}; "
                 f"allowed roles: {', '.join(sorted(r.value for r in allowed))}"
@@ -69,6 +74,12 @@ def require_role(*roles: Role) -> Callable[..., Principal]:
         return user
 
     return check
+
+
+def _audit_denied(ctx: ServiceContext, user: Principal, target: str) -> None:
+    with ctx.sessions() as s, s.begin():
+        detail = {"role": user.role.value}
+        audit.append(s, actor=user.name, action="permission.denied", target=target, detail=detail)
 
 
 def scope_of(user: Principal) -> Scope:

@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 
+from xunfang.bench.loadgen import LoadClient
 from xunfang.bench.rel_load import login
 from xunfang.bench.service import Tally, _free_port, _incidents, _pct, _positions, _start
 
@@ -207,7 +208,7 @@ def surge(
 
 
 async def _surge(base: str, seconds: float, inc_rate: float, pos_rate: float) -> dict[str, Any]:
-    async with httpx.AsyncClient(base_url=base, timeout=30, limits=httpx.Limits(max_connections=64)) as c:
+    async with LoadClient(base, timeout=30, max_connections=64) as c:
         c.headers.update(login(base))
         units = [u for u in (await c.get("/units")).json()["items"] if u["lon"] is not None]
         t, end, t0 = Tally(), time.monotonic() + seconds, time.monotonic()

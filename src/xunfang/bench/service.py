@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,6 +28,7 @@ import httpx
 import numpy as np
 import typer
 
+from xunfang.bench.loadgen import LoadClient, LoadError
 from xunfang.core.cli_support import print_json
 from xunfang.core.errors import Unavailable
 
@@ -40,6 +42,12 @@ class Tally:
     recommend_ms: list[float] = field(default_factory=list)
     positions: int = 0
     errors: int = 0
+    error_kinds: Counter[str] = field(default_factory=Counter)
+
+    def error(self, what: str) -> None:
+        self.errors += 1
+        self.error_kinds[what] += 1
+
     created: dict[str, int] = field(default_factory=dict)
 
 
@@ -77,9 +85,7 @@ def _start(url: str, port: int, log: Path, extra: tuple[str, ...] = ()) -> subpr
     raise Unavailable("bench server did not start within 180 s")
 
 
-async def _positions(
-    c: httpx.AsyncClient, units: list[dict[str, Any]], rate: float, end: float, t: Tally
-) -> None:
+async def _positions(c: LoadClient, units: list[dict[str, Any]], rate: float, end: float, t: Tally) -> None:
     rng = random.Random(1)
     tick = 0.1
     per_tick = max(1, round(rate * tick))
@@ -102,33 +108,31 @@ async def _positions(
             if r.status_code == 202:
                 t.positions += len(batch)
             else:
-                t.errors += 1
-        except httpx.HTTPError:
-            t.errors += 1
+                t.error(f"positions {r.status_code}")
+        except LoadError as exc:
+            t.error(f"positions {exc.kind}")
         await asyncio.sleep(max(0.0, tick - (time.monotonic() - start)))
 
 
-async def _one_incident(c: httpx.AsyncClient, body: dict[str, Any], key: str, t: Tally) -> None:
+async def _one_incident(c: LoadClient, body: dict[str, Any], key: str, t: Tally) -> None:
     try:
         t0 = time.perf_counter()
         r = await c.post("/incidents", json=body, headers={"Idempotency-Key": key})
         t.intake_ms.append((time.perf_counter() - t0) * 1000)
         if r.status_code != 201:
-            t.errors += 1
+            t.error(f"intake {r.status_code}")
             return
         t.created[key] = r.json()["id"]
         t0 = time.perf_counter()
         rec = await c.get(f"/incidents/{t.created[key]}/recommendations")
         t.recommend_ms.append((time.perf_counter() - t0) * 1000)
         if rec.status_code != 200:
-            t.errors += 1
-    except httpx.HTTPError:
-        t.errors += 1
+            t.error(f"recommend {rec.status_code}")
+    except LoadError as exc:
+        t.error(f"incident {exc.kind}")
 
 
-async def _incidents(
-    c: httpx.AsyncClient, units: list[dict[str, Any]], rate: float, end: float, t: Tally
-) -> None:
+async def _incidents(c: LoadClient, units: list[dict[str, Any]], rate: float, end: float, t: Tally) -> None:
     rng = random.Random(2)
     tasks: list[asyncio.Task[None]] = []
     n = 0
@@ -152,7 +156,7 @@ async def _incidents(
 async def _drive(
     base: str, seconds: float, incidents_per_s: float, extra_positions_per_s: float
 ) -> dict[str, Any]:
-    async with httpx.AsyncClient(base_url=base, timeout=30, limits=httpx.Limits(max_connections=64)) as c:
+    async with LoadClient(base, timeout=30, max_connections=64) as c:
         r = await c.post(
             "/auth/token", data={"username": "demo-dispatcher", "password": "demo-dispatcher-pass"}
         )
@@ -181,6 +185,7 @@ async def _drive(
         "incidents": len(t.created),
         "incidents_per_s": round(len(t.created) / elapsed, 1),
         "errors": t.errors,
+        "error_kinds": dict(t.error_kinds),
         "lost": lost,
         "seconds": round(elapsed, 1),
         "units": len(units),

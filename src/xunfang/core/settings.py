@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     secret_key: str = DEV_SECRET
     token_minutes: int = Field(default=480, ge=1, le=24 * 60)
     stale_position_s: float = Field(default=120.0, gt=0)
+    # request threads of one service process (see xunfang.api.app: more threads, more GIL waits)
+    request_threads: int = Field(default=8, ge=1, le=200)
     coverage_thresholds_s: tuple[float, ...] = (60.0, 180.0, 300.0)
     travel_profile: Path | None = None  # TOML/JSON speeds and congestion (xunfang.network.profile)
     max_body_bytes: int = Field(default=1 << 20, gt=0)

@@ -111,11 +111,16 @@ def recommend(
     *,
     now: datetime,
     policy: Policy = Policy(),
+    snaps: fl.SnapMemo | None = None,
 ) -> list[Candidate]:
-    """Candidates ordered by ETA, each with ETA, distance, tier and the reasons for its eligibility."""
+    """Candidates ordered by ETA, each with ETA, distance, tier and the reasons for its eligibility.
+
+    ``snaps`` (kept by a long-running caller) saves snapping units that have not moved."""
     if not units:
         return []
     fleet = _fleet(units, now)
+    if snaps is not None and snaps.engine is engine:
+        snaps.fill(fleet)
     bits = fl.blockers(
         fleet,
         now_s=0.0,
@@ -124,9 +129,12 @@ def recommend(
         criminal=incident.criminal,
         sworn_present=any(f.spec.sworn for f in incident.assigned),
     )
-    idx, eta, dist = fl.rank_fleet(
-        engine, fleet, incident.lon, incident.lat, hour=policy.hour if policy.hour is not None else now.hour
-    )
+    # The list ends at the limit-th eligible unit, so it never holds more than ``limit`` eligible
+    # units plus every ineligible one: the search may stop there instead of reaching every unit.
+    located = np.isfinite(fleet.lon)
+    k = policy.limit + int(np.count_nonzero(bits[located]))
+    hour = policy.hour if policy.hour is not None else now.hour
+    idx, eta, dist = fl.rank_fleet(engine, fleet, incident.lon, incident.lat, hour=hour, k=k)
     eligible = bits[idx] == 0
     cut = len(idx)
     if eligible.sum() >= policy.limit:

@@ -68,6 +68,9 @@ class Route:
         return {"type": "LineString", "coordinates": coords}
 
 
+_MODE_CODE = {m: i for i, m in enumerate(Mode)}
+
+
 class NetworkEngine:
     """Queries on one graph with one travel model."""
 
@@ -76,6 +79,20 @@ class NetworkEngine:
         self.model = model or TravelModel()
         self.snapper = Snapper(graph)
         self._routers: dict[tuple[Mode, int], Router] = {}
+
+    def warm(self, hour: int = 12) -> None:
+        """Load the compiled kernels and the routers of every road mode now, at start-up.
+
+        The first call of each kernel loads its machine code from numba's cache (about a second);
+        a service would otherwise charge that to its first incidents.
+        """
+        one, zero = np.zeros(1, dtype=np.int64), np.zeros(1)
+        for mode in Mode:
+            if mode is not Mode.DRONE:
+                for h in (hour, (hour + 1) % 24):
+                    self.router(mode, h).rank_nodes(0, 0.0, one, zero, 1)
+        self.router(Mode.CAR, hour).path(0, 0)
+        self.coverage_state(hour=hour).full_nodes(one, zero)
 
     # -- helpers -----------------------------------------------------------------------------
     def weights(self, mode: Mode | str, hour: int) -> F64:
@@ -148,10 +165,10 @@ class NetworkEngine:
         One search per road mode; drones fly straight. Shared by :meth:`rank_units` and the
         fleet-level dispatch (xunfang.dispatch.fleet), so both rank by the same rule.
         """
-        codes = np.array([list(Mode).index(m) for m in modes])
+        codes = np.array([_MODE_CODE[m] for m in modes], dtype=np.int8)
         idx_parts, eta_parts, dist_parts = [], [], []
         for mode in sorted(set(modes)):
-            sel = np.flatnonzero(codes == list(Mode).index(mode))
+            sel = np.flatnonzero(codes == _MODE_CODE[mode])
             if mode is Mode.DRONE:
                 metres = haversine_m(unit_lon[sel], unit_lat[sel], lon, lat)
                 idx_parts.append(sel)

@@ -11,6 +11,7 @@ Not thread-safe: one Router per thread (its work arrays are shared between its q
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -128,6 +129,10 @@ class Router:
         self.delta = float(delta) if delta is not None else bucket_width(w)
         self.n_buckets = int(float(w.max()) / self.delta) + 3
         self._ws: Workspace | None = None
+        # One workspace per router: the service's request threads take turns (the compiled
+        # search holds the GIL anyway, so the lock costs no parallelism); results are copied out
+        # before it is released.
+        self._lock = threading.Lock()
 
     @property
     def ws(self) -> Workspace:
@@ -138,6 +143,12 @@ class Router:
 
     def _search(
         self, csr: Csr, source: int, nodes: I64, off: F64, *, k: int, cutoff: float, want_pred: bool = False
+    ) -> tuple[I32, F64, F64]:
+        with self._lock:
+            return self._search_locked(csr, source, nodes, off, k=k, cutoff=cutoff, want_pred=want_pred)
+
+    def _search_locked(
+        self, csr: Csr, source: int, nodes: I64, off: F64, *, k: int, cutoff: float, want_pred: bool
     ) -> tuple[I32, F64, F64]:
         ws = self.ws
         ws.grow(int(nodes.size))
@@ -201,10 +212,11 @@ class Router:
         """Seconds and edge ids of the fastest path ``source → target``."""
         s = int(self._check_nodes(source, "source")[0])
         t = int(self._check_nodes(target, "target")[0])
-        _, tot, _ = self._search(
-            self.fwd, s, np.array([t], dtype=np.int64), np.zeros(1), k=1, cutoff=np.inf, want_pred=True
-        )
-        if tot.size == 0:
-            raise InvalidInput("no route between the two points on this network")
-        edges = kernels.path_edges(self.ws.pred, self.graph.edge_u, s, t)
+        with self._lock:
+            _, tot, _ = self._search_locked(
+                self.fwd, s, np.array([t], dtype=np.int64), np.zeros(1), k=1, cutoff=np.inf, want_pred=True
+            )
+            if tot.size == 0:
+                raise InvalidInput("no route between the two points on this network")
+            edges = kernels.path_edges(self.ws.pred, self.graph.edge_u, s, t)
         return float(tot[0]), edges

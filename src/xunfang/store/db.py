@@ -1,25 +1,34 @@
 """Database engines: a SQLite file by default, PostgreSQL when configured.
 
 SQLite runs in WAL mode with ``synchronous=FULL`` so that a committed incident survives a power
-cut, and every transaction starts with ``BEGIN IMMEDIATE``: SQLite has one writer at a time, and
-taking the write lock up front turns would-be "database is locked" upgrade failures into a short
-wait. PostgreSQL URLs are normalised to the psycopg 3 driver; an optional ``schema`` puts every
+cut, and every write transaction starts with ``BEGIN IMMEDIATE``: SQLite has one writer at a time,
+and taking the write lock up front turns would-be "database is locked" upgrade failures into a
+short wait. Inside one process the writers first queue on a lock of their own (held from BEGIN
+until the connection goes back to the pool): SQLite's busy handler polls with sleeps of up to
+100 ms, which under a steady write load turned millisecond waits into second-long tails.
+Read-only sessions start a deferred transaction and never wait for writers (WAL).
+
+PostgreSQL URLs are normalised to the psycopg 3 driver; an optional ``schema`` puts every
 table into its own schema (the tests use a fresh one per run).
 """
 
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from xunfang.core.errors import InvalidInput
 
+READ_ONLY = "xunfang_read_only"
+SQLITE_BUSY_S = 30.0
+_GATE = "xunfang_write_gate"
 _SCHEMA_RE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
@@ -40,7 +49,14 @@ def make_engine(url: str, *, schema: str | None = None, pool_size: int = 10) -> 
     url = normalise_url(url)
     try:
         if url.startswith("sqlite"):
-            engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+            # as many connections as the server has request threads (anyio's 40), so a request
+            # never waits for a connection, only (when writing) for the write lock
+            engine = create_engine(
+                url,
+                connect_args={"timeout": SQLITE_BUSY_S, "check_same_thread": False},
+                pool_size=pool_size,
+                max_overflow=40,
+            )
             _sqlite_setup(engine)
             return engine
         engine = create_engine(url, pool_size=pool_size, max_overflow=20, pool_pre_ping=True)
@@ -59,12 +75,29 @@ def _sqlite_setup(engine: Engine) -> None:
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=FULL")
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_S * 1000:.0f}")
         cur.close()
+
+    gate = threading.Lock()
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
+        # readers (see session_factory(read_only=True)) take no write lock: WAL lets them run
+        # beside the one writer
+        if conn.get_execution_options().get(READ_ONLY):
+            conn.exec_driver_sql("BEGIN")
+            return
+        info = conn.connection.info  # the pooled connection's, kept until it goes back
+        if not info.get(_GATE):
+            if not gate.acquire(timeout=SQLITE_BUSY_S):
+                raise OperationalError("BEGIN IMMEDIATE", None, Exception("database is locked"))
+            info[_GATE] = True
         conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_conn: Any, record: Any) -> None:
+        if record.info.pop(_GATE, False):
+            gate.release()
 
 
 def _pg_schema(engine: Engine, schema: str) -> None:
@@ -88,8 +121,12 @@ def drop_schema(engine: Engine, schema: str) -> None:
         conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
 
 
-def session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+def session_factory(engine: Engine, *, read_only: bool = False) -> sessionmaker[Session]:
+    """Sessions on ``engine``; ``read_only`` ones start a plain (deferred) transaction on SQLite
+    instead of taking the write lock, so reads never queue behind writes. Writing in such a
+    session is a bug (SQLite may answer "database is locked" on the upgrade)."""
+    bind = engine.execution_options(**{READ_ONLY: True}) if read_only else engine
+    return sessionmaker(bind, expire_on_commit=False)
 
 
 @contextmanager

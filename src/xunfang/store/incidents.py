@@ -46,7 +46,7 @@ class Scope:
 
     area: str | None = None
 
-    def allows(self, inc: Incident) -> bool:
+    def allows(self, inc: Incident | Place) -> bool:
         return self.area is None or self.area in (inc.station_code, inc.subbureau_code)
 
 
@@ -175,6 +175,35 @@ def get(session: Session, incident_id: int, scope: Scope, *, lock: bool = False)
     if inc is None or not scope.allows(inc):
         raise NotFound(f"no incident with id {incident_id} in your jurisdiction")
     return inc
+
+
+@dataclass(frozen=True)
+class Place:
+    """What dispatch needs of an incident."""
+
+    id: int
+    lon: float
+    lat: float
+    category: str
+    station_code: str
+    subbureau_code: str | None
+
+
+def locate(session: Session, incident_id: int, scope: Scope) -> Place:
+    """An incident's place, read without building the ORM object (nor decrypting caller fields)."""
+    cols = (Incident.id, Incident.lon, Incident.lat, Incident.category)
+    stmt = select(*cols, Incident.station_code, Incident.subbureau_code).where(Incident.id == incident_id)
+    row = session.execute(stmt).one_or_none()
+    place = None if row is None else Place(*row)
+    if place is None or not scope.allows(place):
+        raise NotFound(f"no incident with id {incident_id} in your jurisdiction")
+    return place
+
+
+def assigned_units(session: Session, incident_id: int) -> Sequence[str]:
+    active = Assignment.active.is_(True)
+    stmt = select(Assignment.unit_id).where(Assignment.incident_id == incident_id, active)
+    return session.execute(stmt).scalars().all()
 
 
 def events(session: Session, incident_id: int) -> Sequence[IncidentEvent]:

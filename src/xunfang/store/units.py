@@ -2,26 +2,28 @@
 
 Fixes arrive in batches. The newest fix per unit is kept in memory (:class:`PositionCache`) and in
 ``unit_positions``, where a conditional upsert makes sure an older fix never overwrites a newer one
-even when batches arrive out of order; every fix is appended to ``unit_tracks`` in one insert.
+even when batches arrive out of order; every fix is appended to ``unit_tracks`` in one insert. The
+service writes the tables from a background thread (:mod:`xunfang.store.track_writer`).
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import insert, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from xunfang.core.errors import NotFound
 from xunfang.store.models import Unit, UnitPosition, UnitTrack
 
 
-@dataclass(frozen=True)
-class Fix:
+class Fix(NamedTuple):
+    """One position fix (a tuple: thousands are made per second)."""
+
     unit_id: str
     lon: float
     lat: float
@@ -59,21 +61,58 @@ class PositionCache:
             return dict(self._fixes)
 
 
-def ingest(session: Session, fixes: Sequence[Fix]) -> list[Fix]:
-    """Store a batch; returns the newest fix per unit of the batch (for the cache)."""
+def ingest(session: Session, fixes: Sequence[Fix], *, check_units: bool = True) -> list[Fix]:
+    """Store a batch; returns the newest fix per unit of the batch (for the cache).
+
+    With ``check_units`` an unknown unit id refuses the whole batch; without it (the background
+    writer, whose fixes were checked on arrival) fixes of units that no longer exist are skipped.
+    """
     ids = sorted({f.unit_id for f in fixes})
     with session.begin():
         known = set(session.execute(select(Unit.id).where(Unit.id.in_(ids))).scalars())
         unknown = [i for i in ids if i not in known]
+        if unknown and check_units:
+            raise NotFound(f"unknown unit id(s): {', '.join(unknown[:20])}; see GET /api/v1/units")
+        fixes = [f for f in fixes if f.unit_id in known]
+        if not fixes:
+            return []
+        session.execute(insert(UnitTrack), [f._asdict() for f in fixes])
+        latest = newest(fixes)
+        _upsert_latest(session, latest)
+    return latest
+
+
+def newest(fixes: Sequence[Fix]) -> list[Fix]:
+    """The newest fix of each unit in a batch."""
+    out: dict[str, Fix] = {}
+    for f in fixes:
+        if f.unit_id not in out or f.at > out[f.unit_id].at:
+            out[f.unit_id] = f
+    return list(out.values())
+
+
+class KnownUnits:
+    """Unit ids known to exist, so that a position request is checked without a query.
+
+    Units are only ever added, so a hit is final; a miss asks the database once.
+    """
+
+    def __init__(self) -> None:
+        self._ids: set[str] = set()
+        self._lock = threading.Lock()
+
+    def check(self, sessions: sessionmaker[Session], ids: set[str]) -> None:
+        """Raise NotFound naming the ids that are not units."""
+        missing = ids - self._ids
+        if not missing:
+            return
+        with sessions() as session, session.begin():
+            found = set(session.execute(select(Unit.id).where(Unit.id.in_(sorted(missing)))).scalars())
+        with self._lock:
+            self._ids |= found
+        unknown = sorted(missing - found)
         if unknown:
             raise NotFound(f"unknown unit id(s): {', '.join(unknown[:20])}; see GET /api/v1/units")
-        session.execute(insert(UnitTrack), [vars(f) for f in fixes])
-        newest: dict[str, Fix] = {}
-        for f in fixes:
-            if f.unit_id not in newest or f.at > newest[f.unit_id].at:
-                newest[f.unit_id] = f
-        _upsert_latest(session, list(newest.values()))
-    return list(newest.values())
 
 
 def _upsert_latest(session: Session, fixes: list[Fix]) -> None:
@@ -85,7 +124,7 @@ def _upsert_latest(session: Session, fixes: list[Fix]) -> None:
         set_={"lon": stmt.excluded.lon, "lat": stmt.excluded.lat, "at": stmt.excluded.at},
         where=stmt.excluded.at > UnitPosition.at,
     )
-    session.execute(stmt, [vars(f) for f in fixes])
+    session.execute(stmt, [f._asdict() for f in fixes])
 
 
 def listing(session: Session, *, station: str | None = None) -> Sequence[Unit]:

@@ -110,6 +110,8 @@ def add_activity(code: str, body: ActivityIn, session: SessionDep, user: Staff) 
 
 @router.get("/volunteers/leaderboard", response_model=Leaderboard)
 def leaderboard(
+    *,
+    ctx: CtxDep,
     session: SessionDep,
     user: Reader,
     start: Day | None = None,
@@ -125,6 +127,7 @@ def leaderboard(
         from xunfang.core.errors import InvalidInput
 
         raise InvalidInput(f"end {hi} must be after start {lo}", field="end")
+    ctx.tracks.flush()  # track hours count every fix received so far
     with session.begin():
         rows = volunteers.contributions(session, *utc_range(lo, hi), station=station_of(user))
     return Leaderboard(start=lo.isoformat(), end=hi.isoformat(), items=rows[:limit])

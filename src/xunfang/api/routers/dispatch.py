@@ -22,24 +22,25 @@ router = APIRouter(prefix="/incidents", tags=["dispatch"])
 Dispatcher = Annotated[Principal, Depends(require_role(*DISPATCH))]
 
 
+_FORCE = {f.value: f for f in ForceType}
+_STATUS = {s.value: s for s in UnitStatus}
+
+
 def _num(x: float) -> float | None:
     return round(x, 1) if math.isfinite(x) else None
 
 
 @router.get("/{incident_id}/recommendations", response_model=RecommendationList)
-def recommendations(
-    incident_id: int, ctx: CtxDep, session: SessionDep, user: Dispatcher
-) -> RecommendationList:
+def recommendations(incident_id: int, ctx: CtxDep, user: Dispatcher) -> RecommendationList:
     """Units ranked by road ETA, each with distance, the tier it meets and why it is (not) eligible."""
     network = ctx.need_network()
     now = utcnow()
-    with session.begin():
-        inc = store.get(session, _id(incident_id), scope_of(user))
-        units = session.execute(select(Unit)).scalars().all()
-        by_id = {u.id: u for u in units}
-        assigned = tuple(
-            ForceType(by_id[a.unit_id].force_type) for a in store.active_assignments(session, inc.id)
-        )
+    with ctx.read_sessions() as session, session.begin():
+        inc = store.locate(session, _id(incident_id), scope_of(user))
+        cols = (Unit.id, Unit.force_type, Unit.status, Unit.shift_start_min, Unit.shift_end_min)
+        units = session.execute(select(*cols)).all()
+        force = {u.id: u.force_type for u in units}
+        assigned = tuple(_FORCE[force[a]] for a in store.assigned_units(session, inc.id))
     fixes = ctx.positions.snapshot()
     states = []
     for u in units:
@@ -47,8 +48,8 @@ def recommendations(
         states.append(
             UnitState(
                 u.id,
-                ForceType(u.force_type),
-                UnitStatus(u.status),
+                _FORCE[u.force_type],
+                _STATUS[u.status],
                 fix.lon if fix else None,
                 fix.lat if fix else None,
                 fix.at if fix else None,
@@ -58,7 +59,7 @@ def recommendations(
         )
     view = IncidentView(inc.lon, inc.lat, ctx.taxonomy.get(inc.category).criminal, assigned)
     policy = Policy(stale_after_s=ctx.settings.stale_position_s)
-    ranked = recommend(view, states, network, now=now, policy=policy)
+    ranked = recommend(view, states, network, now=now, policy=policy, snaps=ctx.unit_snaps())
     items = [
         CandidateRead(
             unit_id=c.unit_id,

@@ -75,6 +75,7 @@ def compliance(
         raise InvalidInput(f"plan {plan_id} is a {stored.kind} plan; compliance needs a supervision plan")
     if query.end <= query.start:
         raise InvalidInput("end must be after start", field="end")
+    ctx.tracks.flush()  # every fix received so far is in the tracks
     with session.begin():
         rows = session.execute(
             select(UnitTrack.unit_id, UnitTrack.at, UnitTrack.lon, UnitTrack.lat)

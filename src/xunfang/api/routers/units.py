@@ -26,10 +26,12 @@ MAX_FUTURE = timedelta(seconds=60)
 def post_positions(
     fixes: Annotated[list[PositionIn], Body(min_length=1, max_length=5000)],
     ctx: CtxDep,
-    session: SessionDep,
     user: Reporter,
 ) -> PositionResult:
-    """A batch of fixes. Older fixes are kept in the track but never replace a newer latest position."""
+    """A batch of fixes. Older fixes are kept in the track but never replace a newer latest position.
+
+    202: the latest positions are live now; the track rows are written by the background writer
+    within a fraction of a second (see xunfang.store.track_writer)."""
     now = utcnow()
     for i, f in enumerate(fixes):
         if f.at - now > MAX_FUTURE:
@@ -42,8 +44,10 @@ def post_positions(
         )
     if own is not None and any(f.unit_id != own for f in batch):
         raise Forbidden(f"this account may only report the position of its own unit {own}")
-    newest = store.ingest(session, batch)
+    ctx.known_units.check(ctx.read_sessions, {f.unit_id for f in batch})
+    newest = store.newest(batch)
     newer = ctx.positions.offer(newest)
+    ctx.tracks.submit(batch)
     for fix in newest:
         ctx.broker.publish(
             {"kind": "unit", "unit_id": fix.unit_id, "lon": fix.lon, "lat": fix.lat, "at": fix.at}
