@@ -173,7 +173,10 @@ def staffing_plan(engine: NetworkEngine, city: str, on: date, n: int, *, shift_h
     rules = ForceRules(
         headcount={"sworn": n * 24 // shift_hours, "volunteer": 0, "k9": 0}, shift_hours=shift_hours
     )
-    sworn = staff(zone_demand, rules)["sworn"]
+    try:
+        sworn = staff(zone_demand, rules)["sworn"]
+    except Infeasible as exc:
+        raise Infeasible(f"--plan staffing:{n}: {exc.message}") from None
     g = engine.graph
     day_w = node_demand(engine, city, start, end)
     demand_nodes = np.flatnonzero(day_w > 0)
