@@ -114,3 +114,76 @@ def test_simulate_cli_json(chicago: tuple) -> None:  # type: ignore[type-arg]
     out = json.loads(result.stdout)
     assert out["units"] == 50 and out["replications"] == 2
     assert 0.0 <= out["share_within"]["3min"]["mean"] <= out["share_within"]["5min"]["mean"] <= 1.0
+    assert len(out["coverage"]["demand_3min_by_hour"]) == 24
+    assert 0.0 < out["coverage"]["road_3min"]["mean"] < out["coverage"]["demand_3min"]["mean"] <= 1.0
+
+
+def test_route_plan_follows_duty_modes_from_the_planning_package(chicago: tuple) -> None:  # type: ignore[type-arg]
+    plan = runner.resolve_plan("routes:12", "chicago", DAY)
+    assert len(plan) == 12 and plan.routes is not None and plan.patrol_hours is not None
+    routed = [r for r in plan.routes if r is not None]
+    assert routed and all(r.lon.size >= 1 for r in routed)
+    # guard at each zone's peak hours, patrol off-peak: nobody patrols all day, everybody some hours
+    hours = plan.patrol_hours[[r is not None for r in plan.routes]].sum(axis=1)
+    assert (hours > 0).all() and (hours < 24).all()
+    again = runner.resolve_plan("routes:12", "chicago", DAY)
+    assert again.to_json() == plan.to_json()  # no timed search: the same plan every time
+
+
+def test_staffing_plan_follows_the_demand_with_equal_unit_hours(chicago: tuple) -> None:  # type: ignore[type-arg]
+    plan = runner.resolve_plan("staffing:40", "chicago", DAY)
+    assert plan.shift is not None
+    assert len(plan) == 120  # 40 units' hours as 8-hour shifts
+    starts, counts = np.unique(plan.shift[:, 0], return_counts=True)
+    assert starts.tolist() == [0, 480, 960]
+    assert counts[2] > counts[0]  # more officers in the evening shift, when assaults peak
+    engine, history = chicago
+    res = CitySimulator(engine, plan).run(DayIncidents.real(history, DAY), seed=1)
+    served = res.unit_index[res.unit_index >= 0]
+    hour = (DayIncidents.real(history, DAY).t_s[res.unit_index >= 0] // 3600).astype(int)
+    shift_of = plan.shift[served, 0] // 480
+    assert (shift_of == hour // 8).all()  # only units on shift were dispatched
+
+
+def test_staffing_with_too_few_units_says_why() -> None:
+    result = CliRunner().invoke(app, ["simulate", "--plan", "staffing:5", "--replications", "1"])
+    assert result.exit_code != 0 and "staffing:5" in str(result.exception)
+
+
+def test_bad_plan_specs_and_files_fail_with_one_line(tmp_path: Path, data_dir: Path) -> None:
+    plan = tmp_path / "plan.json"
+    plan.write_text(json.dumps({"name": "x", "units": [{"id": "U1", "post": "P7"}]}))
+    for args, words in (
+        (["simulate", "--plan", str(plan)], "unknown post 'P7'"),
+        (["simulate", "--plan", "patrols:5"], "unknown plan kind 'patrols'"),
+        (["simulate", "--date", "2031-01-01"], "outside the incident history"),
+        (["simulate", "compare", "stations:5", "stations:6", "--days", "1"], "at least two days"),
+    ):
+        result = CliRunner().invoke(app, args)
+        assert result.exit_code != 0 and words in str(result.exception), (args, result.output)
+
+
+def test_compare_cli_with_routes_staffing_coverage_and_charts(chicago: tuple, tmp_path: Path) -> None:  # type: ignore[type-arg]
+    plans = ["stations:40", "optimised:40", "routes:40", "staffing:40"]
+    charts = str(tmp_path / "c")
+    args = ["simulate", "compare", *plans, "--date", "2019-07-01", "--days", "2", "--json"]
+    args += ["--charts", charts]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert list(out["plans"]) == ["stations:40", "optimised:40", "routes:40", "staffing:40"]
+    for name, entry in out["plans"].items():
+        cov = entry["coverage"]
+        assert len(cov["road_3min_by_hour"]) == 24 and len(cov["demand_3min_by_hour"]) == 24
+        assert 0.0 <= cov["road_3min"]["mean"] <= 1.0
+        ci = entry["share_ci"]["3min"]
+        assert ci["ci_low"] <= ci["mean"] <= ci["ci_high"]
+        if name != "stations:40":
+            assert {"1min", "3min", "5min", "coverage_road_3min", "coverage_demand_3min"} <= set(
+                entry["gain_vs_first"]
+            )
+    # posts placed to cover incidents cover more of them than the stations do, every hour
+    opt, st = out["plans"]["optimised:40"]["coverage"], out["plans"]["stations:40"]["coverage"]
+    assert all(a > b for a, b in zip(opt["demand_3min_by_hour"], st["demand_3min_by_hour"], strict=True))
+    assert sorted(Path(p).name for p in out["charts"]) == ["coverage_by_hour.svg", "response_times.svg"]
+    assert all(Path(p).stat().st_size > 1000 for p in out["charts"])

@@ -104,6 +104,12 @@ class Fleet:
         if node < 0:
             self._snapped.clear()
 
+    def place(self, index: I64, lon: F64, lat: F64, *, fix_s: float, node: I64, off_m: F64) -> None:
+        """Move many units at once to known road nodes (the simulator's patrolling units)."""
+        self.lon[index], self.lat[index], self.fix_s[index] = lon, lat, fix_s
+        for nodes, offs in self._snapped.values():
+            nodes[index], offs[index] = node, off_m
+
 
 class SnapMemo:
     """Each unit's road node for its last position, snapped again only when the unit has moved.

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -16,7 +18,9 @@ app = typer.Typer(
 )
 
 PLAN_HELP = (
-    "stations:N | optimised:N | path to a plan JSON ({'name', 'units': [{'id','force_type','lon','lat'}]})"
+    "stations:N | optimised:N | routes:N | staffing:N | path to a plan JSON "
+    "({'name', 'units': [{'id', 'force_type', 'lon', 'lat' | 'post', 'shift', 'route', 'duty'}], "
+    "'posts', 'routes'}; docs/simulation.md)"
 )
 City = Annotated[str, typer.Option(help="city with a real incident history")]
 Day = Annotated[str, typer.Option("--date", help="YYYY-MM-DD, a day of the history")]
@@ -42,6 +46,9 @@ def _show(result: dict[str, Any], as_json: bool) -> None:
             typer.echo(f"{key}: {result[key]}")
     for m, v in result.get("share_within", {}).items():
         typer.echo(f"reached within {m}: {v['mean']:.1%} (95% CI {v['ci_low']:.1%} .. {v['ci_high']:.1%})")
+    cover = result.get("coverage", {}).get("demand_3min")
+    if cover:
+        typer.echo(f"incidents' places within 3 min of an available unit: {cover['mean']:.1%} (day mean)")
 
 
 @app.callback()
@@ -74,30 +81,50 @@ def compare(  # noqa: PLR0917 (Typer options)
     day: Day = "2019-07-04",
     days: Annotated[int, typer.Option(help="consecutive real days from --date (paired replications)")] = 10,
     seed: Seed = 1,
+    charts: Annotated[
+        Path | None, typer.Option(help="write response_times.svg and coverage_by_hour.svg here")
+    ] = None,
     as_json: Json = False,
 ) -> None:
-    """Compare plans on the same real days; gains against the first plan with 95% intervals."""
+    """Compare plans on the same real days (common random numbers): figures with 95% intervals and
+    paired gains against the first plan."""
     from datetime import timedelta
 
     from xunfang.simulation import runner
-    from xunfang.simulation.compare import paired_gain, score_plan
+    from xunfang.simulation.compare import comparison, score_plan
     from xunfang.simulation.scenario import DayIncidents
 
     if len(plans) < 2:
         raise InvalidInput("compare: give at least two plans")
+    if days < 2:
+        raise InvalidInput(f"--days {days}: a comparison needs at least two days (paired replications)")
     on = _date(day)
     engine, history = runner.city(city)
     real = [DayIncidents.real(history, on + timedelta(days=k)) for k in range(days)]
-    scores = [score_plan(engine, runner.resolve_plan(p, city, on), real, seed=seed) for p in plans]
-    base = scores[0]
-    out: dict[str, Any] = {"days": days, "from": on.isoformat(), "plans": {}}
-    for s in scores:
-        entry: dict[str, Any] = {f"share_{m}min": round(sum(v) / len(v), 4) for m, v in s.share.items()}
-        if s is not base:
-            entry["gain_vs_first"] = {f"{m}min": paired_gain(base.share[m], s.share[m]) for m in s.share}
-        out["plans"][s.name] = entry
+    weights = runner.coverage_weights(engine, city, on)
+    scores, seen = [], set()
+    for spec in plans:
+        plan = runner.resolve_plan(spec, city, on)
+        score = score_plan(engine, plan, real, seed=seed, demand_weights=weights)
+        name, k = score.name, 2
+        while name in seen:
+            name, k = f"{score.name}#{k}", k + 1
+        seen.add(name)
+        scores.append(replace(score, name=name))
+    out: dict[str, Any] = {"days": days, "from": on.isoformat(), "seed": seed, "plans": comparison(scores)}
+    if charts is not None:
+        from xunfang.simulation.charts import write_charts
+
+        out["charts"] = write_charts(scores, charts)
     if as_json:
         print_json(out)
     else:
         for name, entry in out["plans"].items():
-            typer.echo(f"{name}: within 3 min {entry['share_3min']:.1%}")
+            ci = entry["share_ci"]["3min"]
+            cov = entry["coverage"]["demand_3min"]
+            typer.echo(
+                f"{name}: within 3 min {ci['mean']:.1%} (95% CI {ci['ci_low']:.1%} .. {ci['ci_high']:.1%}); "
+                f"incidents' places covered within 3 min {cov['mean']:.1%}"
+            )
+        for path in out.get("charts", []):
+            typer.echo(f"chart: {path}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
@@ -38,11 +39,26 @@ def stations(name: str) -> tuple[np.ndarray, np.ndarray]:
     return frame["lng"].to_numpy(np.float64), frame["lat"].to_numpy(np.float64)
 
 
+KINDS = ("stations", "optimised", "routes", "staffing")
+
+
+@lru_cache(maxsize=4)
+def optimised(city_name: str, n: int, year: int) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` posts placed by maximal covering on the incidents of the years before ``year``."""
+    from xunfang.simulation.compare import optimised_posts
+
+    engine, history = city(city_name)
+    train = (date(year - TRAIN_YEARS, 1, 1), date(year, 1, 1))
+    lon, lat, _ = optimised_posts(engine, history, posts=n, train=train)
+    return lon, lat
+
+
 def resolve_plan(spec: str, city_name: str, on: date) -> Plan:
-    """``stations:N`` (N units at the stations), ``optimised:N`` (N units at N optimised posts) or a
-    plan JSON file."""
-    kind, _, count = spec.partition(":")
-    if kind in ("stations", "optimised"):
+    """``stations:N`` (N units at the stations), ``optimised:N`` (N units at N optimised posts),
+    ``routes:N`` (those units patrolling loops off-peak), ``staffing:N`` (demand-following staffing
+    with N units' hours) or a plan JSON file."""
+    kind, sep, count = spec.partition(":")
+    if sep and kind in KINDS:
         try:
             n = int(count)
         except ValueError:
@@ -52,13 +68,25 @@ def resolve_plan(spec: str, city_name: str, on: date) -> Plan:
         if kind == "stations":
             lon, lat = stations(city_name)
             return Plan.at_points(f"stations:{n}", lon, lat, n)
-        from xunfang.simulation.compare import optimised_posts
+        from xunfang.simulation import builders
 
-        engine, history = city(city_name)
-        train = (date(on.year - TRAIN_YEARS, 1, 1), date(on.year, 1, 1))
-        lon, lat, _ = optimised_posts(engine, history, posts=n, train=train)
+        engine, _ = city(city_name)
+        if kind == "staffing":
+            return builders.staffing_plan(engine, city_name, on, n)
+        lon, lat = optimised(city_name, n, on.year)
+        if kind == "routes":
+            return builders.routes_plan(engine, city_name, on, (lon, lat), n)
         return Plan.at_points(f"optimised:{n}", lon, lat, n)
+    if sep and not Path(spec).exists():
+        raise InvalidInput(f"--plan {spec!r}: unknown plan kind {kind!r}; expected one of {', '.join(KINDS)}")
     return Plan.read(Path(spec))
+
+
+def coverage_weights(engine: NetworkEngine, city_name: str, on: date) -> np.ndarray:
+    """Incident weight per road node for the demand coverage: the training year's incidents."""
+    from xunfang.simulation import builders
+
+    return builders.node_demand(engine, city_name, *builders.train_window(on))
 
 
 def day_for(history: pd.DataFrame, on: date, volume: int, seed: int) -> DayIncidents:
@@ -98,6 +126,7 @@ def summarise(results: list[SimResult], day: DayIncidents) -> dict[str, Any]:
         "waited_share": agg([float(np.nanmean(r.wait_s > 0)) for r in results]),
         "handed_over_share": agg([float(r.handed_over.mean()) for r in results]),
         "outside_network": results[0].outside,
+        "coverage": coverage_summary(results, agg),
     }
     for p in np.unique(day.priority):
         mask = day.priority == p
@@ -113,6 +142,23 @@ def summarise(results: list[SimResult], day: DayIncidents) -> dict[str, Any]:
     return out
 
 
+def coverage_summary(results: list[SimResult], agg: Any) -> dict[str, Any]:
+    """Shares of road length and of incident weight within 3 minutes of an available unit: the
+    day's mean (with its spread over replications) and the mean per hour of the day."""
+    out: dict[str, Any] = {}
+    for key, attr in (("road", "coverage_road"), ("demand", "coverage_demand")):
+        per_hour = np.array([getattr(r, attr) for r in results])
+        if np.isnan(per_hour).all():
+            continue
+        out[f"{key}_3min"] = agg([float(np.nanmean(h)) for h in per_hour])
+        with warnings.catch_warnings():  # hours without a sample (a step over an hour) stay None
+            warnings.simplefilter("ignore", RuntimeWarning)
+            out[f"{key}_3min_by_hour"] = [
+                None if np.isnan(v) else round(float(v), 4) for v in np.nanmean(per_hour, axis=0)
+            ]
+    return out
+
+
 def simulate(
     city_name: str, plan: Plan, on: date, *, replications: int, seed: int, volume: int
 ) -> dict[str, Any]:
@@ -120,6 +166,6 @@ def simulate(
         raise InvalidInput("--replications must be at least 1")
     engine, history = city(city_name)
     day = day_for(history, on, volume, seed)
-    sim = CitySimulator(engine, plan)
+    sim = CitySimulator(engine, plan, demand_weights=coverage_weights(engine, city_name, on))
     results = [sim.run(day, seed=seed + r) for r in range(replications)]
     return {"plan": plan.name, "units": len(plan), "date": on.isoformat(), **summarise(results, day)}

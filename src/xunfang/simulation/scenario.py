@@ -2,26 +2,23 @@
 
 Incidents are either the real records of a day, replayed as they happened, or sampled from the
 history's spatial distribution and hour-of-day profile at a chosen volume (a whole city's call
-load) — sampled incidents are flagged ``simulated`` in every output. A plan says where each unit
-stands (its post) and what force type it is; it is plain JSON so that planners and the simulator
-exchange it without code.
+load) — sampled incidents are flagged ``simulated`` in every output. The plan (where units stand,
+their shifts, routes and duty modes) is :mod:`xunfang.simulation.plan`, re-exported here.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from xunfang.core.errors import CorruptData, DataNotFound, InvalidInput
-from xunfang.core.geo import check_lonlat
-from xunfang.forces.types import ForceType
+from xunfang.core.errors import InvalidInput
+from xunfang.simulation.plan import Plan
+
+__all__ = ["CALL_MIX", "DayIncidents", "Plan"]
 
 F64 = NDArray[np.float64]
 
@@ -114,74 +111,3 @@ def _day_rows(history: pd.DataFrame, day: date) -> pd.DataFrame:
     if rows.empty:
         raise InvalidInput(f"--date {day}: the history holds no incident on that day")
     return rows
-
-
-@dataclass(frozen=True)
-class Plan:
-    """Units and where they stand (WGS84)."""
-
-    name: str
-    unit_ids: list[str]
-    force: list[ForceType]
-    lon: F64
-    lat: F64
-
-    def __post_init__(self) -> None:
-        if not self.unit_ids:
-            raise InvalidInput(f"plan {self.name!r}: it has no units; a simulation needs at least one")
-        if len(set(self.unit_ids)) != len(self.unit_ids):
-            raise InvalidInput(f"plan {self.name!r}: unit ids must be unique")
-        for lo, la in zip(self.lon, self.lat, strict=True):
-            check_lonlat(float(lo), float(la), name=f"plan {self.name!r} post")
-
-    def __len__(self) -> int:
-        return len(self.unit_ids)
-
-    @classmethod
-    def at_points(
-        cls, name: str, lon: F64, lat: F64, n_units: int, force: ForceType = ForceType.PATROL_POLICE
-    ) -> Plan:
-        """``n_units`` units spread round-robin over the given posts."""
-        if len(lon) == 0:
-            raise InvalidInput(f"plan {name!r}: no posts to stand units at")
-        k = np.arange(n_units) % len(lon)
-        return cls(
-            name,
-            [f"U{i:04d}" for i in range(n_units)],
-            [force] * n_units,
-            np.asarray(lon)[k],
-            np.asarray(lat)[k],
-        )
-
-    def to_json(self) -> dict[str, Any]:
-        units = [
-            {"id": u, "force_type": f.value, "lon": round(float(x), 7), "lat": round(float(y), 7)}
-            for u, f, x, y in zip(self.unit_ids, self.force, self.lon, self.lat, strict=True)
-        ]
-        return {"name": self.name, "units": units}
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any], *, source: str = "plan") -> Plan:
-        try:
-            units = data["units"]
-            return cls(
-                str(data.get("name", source)),
-                [str(u["id"]) for u in units],
-                [ForceType.parse(str(u.get("force_type", "patrol_police"))) for u in units],
-                np.array([float(u["lon"]) for u in units]),
-                np.array([float(u["lat"]) for u in units]),
-            )
-        except (KeyError, TypeError, ValueError) as exc:
-            raise CorruptData(
-                f"{source}: not a plan ({{'name', 'units': [{{'id', 'force_type', 'lon', 'lat'}}]}}): {exc}"
-            ) from None
-
-    @classmethod
-    def read(cls, path: Path) -> Plan:
-        if not path.is_file():
-            raise DataNotFound(f"{path}: plan file not found")
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise CorruptData(f"{path}: not valid JSON ({exc})") from None
-        return cls.from_json(data, source=str(path))

@@ -28,7 +28,9 @@ Analyst = Annotated[Principal, Depends(require_role(Role.ANALYST, Role.COMMANDER
 
 class SimulationCreate(StrictModel):
     city: Literal["chicago"] = "chicago"
-    plan: str = Field(default="stations:100", pattern=r"^(stations|optimised):[1-9][0-9]{0,3}$")
+    plan: str = Field(
+        default="stations:100", pattern=r"^(stations|optimised|routes|staffing):[1-9][0-9]{0,3}$"
+    )
     date: dt.date = Field(default=dt.date(2019, 7, 4), strict=False)
     replications: int = Field(default=5, ge=1, le=50)
     seed: int = Field(default=1, ge=0, le=2**31 - 1)
@@ -80,7 +82,8 @@ def _run(jobs: _Jobs, job_id: str, body: SimulationCreate) -> None:
 
 @router.post("", response_model=SimulationRead, status_code=202)
 def start(body: SimulationCreate, request: Request, _: Analyst) -> SimulationRead:
-    """Queue a simulation of a day against a plan (``stations:N`` or ``optimised:N``)."""
+    """Queue a simulation of a day against a plan (``stations:N``, ``optimised:N``, ``routes:N`` or
+    ``staffing:N``)."""
     jobs = _jobs(request)
     job = SimulationRead(
         id=uuid.uuid4().hex, status="queued", progress=0.0, request=body.model_dump(mode="json")
