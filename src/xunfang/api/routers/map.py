@@ -2,8 +2,9 @@
 
 The roads decide the map's first paint, so their collection is built once per process (segments
 simplified at 5 m in metres, 6-decimal coordinates), kept as bytes and as gzip, and sent as is.
-Areas come from the loaded jurisdiction; districts carry the analysis risk class when the city's
-incident history can be read (otherwise they are drawn uncoloured).
+Posts follow the active posts plan (xunfang.api.posts_layer). Areas come from the loaded
+jurisdiction; districts carry the analysis risk class when the city's incident history can be read
+(otherwise they are drawn uncoloured).
 """
 
 from __future__ import annotations
@@ -23,11 +24,13 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import Response
 
 from xunfang.api.context import ServiceContext
-from xunfang.api.deps import ALL_ROLES, CtxDep, require_role
+from xunfang.api.deps import ALL_ROLES, CtxDep, SessionDep, require_role
+from xunfang.api.posts_layer import active_posts_plan_id, plan_layer, station_layer
 from xunfang.api.security import Principal
 from xunfang.core.geo import MetricProjection
 from xunfang.jurisdiction.model import Area, Jurisdiction, Level
 from xunfang.network.graph import RoadClass, RoadGraph
+from xunfang.store import plans
 from xunfang.store.cities import city_of
 
 router = APIRouter(prefix="/map", tags=["map"])
@@ -64,8 +67,8 @@ def _layer(state: Any, name: str, build: Callable[[], dict[str, Any]]) -> Payloa
         return hit
 
 
-def _send(request: Request, p: Payload) -> Response:
-    headers = {"Cache-Control": "private, max-age=300", "Vary": "Accept-Encoding"}
+def _send(request: Request, p: Payload, cache: str = "private, max-age=300") -> Response:
+    headers = {"Cache-Control": cache, "Vary": "Accept-Encoding"}
     if "gzip" in request.headers.get("accept-encoding", ""):
         headers["Content-Encoding"] = "gzip"
         return Response(p.gz, media_type="application/geo+json", headers=headers)
@@ -135,10 +138,6 @@ def station_risk(jur: Jurisdiction, city: str | None) -> dict[str, dict[str, Any
     }
 
 
-def _empty() -> dict[str, Any]:
-    return {"type": "FeatureCollection", "features": []}
-
-
 def _builders(ctx: ServiceContext) -> dict[str, Callable[[], dict[str, Any]]]:
     jur = ctx.jurisdiction
     out: dict[str, Callable[[], dict[str, Any]]] = {}
@@ -151,7 +150,7 @@ def _builders(ctx: ServiceContext) -> dict[str, Callable[[], dict[str, Any]]]:
         )
         out["zones"] = lambda: _area_features(jur.of_level(Level.PATROL_ZONE))
         out["grid"] = lambda: _area_features(jur.of_level(Level.GRID))
-    out["posts"] = _empty
+    out["posts-stations"] = lambda: station_layer(jur)
     return out
 
 
@@ -167,7 +166,7 @@ def warm(app: FastAPI, echo: Callable[[str], None] | None = None) -> None:
 def _serve(ctx: ServiceContext, request: Request, name: str) -> Response:
     if name == "roads":
         ctx.need_network()  # 503 with the reason when the service has no road graph
-    elif name != "posts":
+    else:
         ctx.need_jurisdiction()
     return _send(request, _payload(request, name, _builders(ctx)[name]))
 
@@ -197,6 +196,13 @@ def grid(ctx: CtxDep, request: Request, _user: Viewer) -> Response:
 
 
 @router.get("/posts", response_class=Response)
-def posts(ctx: CtxDep, request: Request, _user: Viewer) -> Response:
-    """Posts and must-patrol points/lines; the store holds none yet, so the collection is empty."""
-    return _serve(ctx, request, "posts")
+def posts(ctx: CtxDep, request: Request, session: SessionDep, _user: Viewer) -> Response:
+    """Posts and must-patrol points/lines of the active posts plan (``source: plan``); with no
+    active plan, the stations as posts (``source: stations``). Plans are immutable per version,
+    so each is built once; the answer is revalidated on every load, as activation can change it."""
+    plan_id = active_posts_plan_id(session)
+    if plan_id is None:
+        p = _payload(request, "posts-stations", lambda: station_layer(ctx.jurisdiction))
+    else:
+        p = _payload(request, f"posts-plan-{plan_id}", lambda: plan_layer(plans.get(session, plan_id)))
+    return _send(request, p, cache="no-cache")

@@ -43,6 +43,10 @@ def create(body: PlanCreate, session: SessionDep, user: Planner) -> dict[str, An
         from xunfang.supervision.plan import plan_from_dict
 
         plan_from_dict(body.body)  # refuse a plan supervision could not read, before storing it
+    elif body.kind == "posts":
+        from xunfang.planning.postplan import plan_features
+
+        plan_features(body.body)  # refuse a plan the map could not draw
     return store.save(session, name=body.name, kind=body.kind, body=body.body, actor=user.name).as_dict()
 
 
