@@ -12,6 +12,7 @@ import { renderPanel, type PanelState } from "../map/panel";
 import { renderQueue, renderSummary } from "../map/queue";
 import { BASE_STYLE } from "../map/style";
 import type { View } from "../router";
+import { can } from "../me";
 import { subscribe } from "../store";
 import { openIncidentForm } from "./incidentForm";
 import { layout } from "./shell";
@@ -74,6 +75,7 @@ export function mapView(): View {
         else (panel.available.delete("grid"), paintPanels());
       };
       const loadCoverage = async (): Promise<void> => {
+        if (!can("coverage.read")) return;
         const cov = await fetchLayer("/api/v1/coverage").catch(() => null);
         if (!cov || !alive) return;
         const { fc, fractions } = coverageOf(cov);
@@ -150,7 +152,8 @@ export function mapView(): View {
           popup.setDOMContent(featureDetails(hit)).addTo(map);
           return;
         }
-        const create = h("button", { class: "btn btn-primary btn-sm", "data-testid": "map-create", onclick: () => (popup.remove(), void openIncidentForm({ lon: e.lngLat.lng, lat: e.lngLat.lat })) }, t("map.create_here"));
+        if (!hit && !can("incidents.create")) return;
+        const create = can("incidents.create") ? h("button", { class: "btn btn-primary btn-sm", "data-testid": "map-create", onclick: () => (popup.remove(), void openIncidentForm({ lon: e.lngLat.lng, lat: e.lngLat.lat })) }, t("map.create_here")) : null;
         popup.setDOMContent(h("div", { class: "popup" }, hit ? featureDetails(hit) : null, create)).addTo(map);
       });
       for (const l of ["units", "incidents", "posts"]) {
