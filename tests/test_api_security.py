@@ -69,6 +69,31 @@ def test_role_endpoint_matrix(engine: Engine, role: str) -> None:
             assert _call(client, ep, {}, inc.json()["id"], role) == 401
 
 
+# what GET /auth/me tells the dashboard, per action, must agree with the policy above
+ME_ACTIONS = {
+    "incidents.create": "POST /incidents",
+    "incidents.read": "GET /incidents",
+    "incidents.dispatch": "POST /incidents/{id}/assignments",
+    "incidents.events": "POST /incidents/{id}/events",
+    "units.positions": "POST /units/positions",
+    "units.read": "GET /units",
+    "coverage.read": "GET /coverage",
+}
+
+
+def test_me_sends_the_allowed_actions_of_each_role(engine: Engine) -> None:
+    with service(engine) as (client, _ctx):
+        assert client.get("/api/v1/auth/me").status_code == 401
+        for role in sorted(ALL):
+            me = client.get("/api/v1/auth/me", headers=login(client, role)).json()
+            assert (me["name"], me["role"]) == (role, role)
+            for action, ep in ME_ACTIONS.items():
+                assert (action in me["actions"]) == (role in MATRIX[ep]), (role, action)
+            assert "map.read" in me["actions"]
+        station = client.get("/api/v1/auth/me", headers=token(client, "station")).json()
+        assert station["station"] == "ST-W"
+
+
 def test_denials_are_audited(engine: Engine) -> None:
     with service(engine) as (client, _ctx):
         r = client.get("/api/v1/coverage", headers=token(client, "volunteer"))

@@ -81,6 +81,10 @@ def test_demo_replays_a_real_day_dispatches_moves_and_resolves(data_dir: Path, t
             assert inc["description"].startswith("REAL RECORD replayed"), inc["description"]
             assert any(stamp in inc["description"] for stamp in real_times), inc["description"]
         assert len(items) <= len(day)
+        posts = client.get("/api/v1/map/posts", headers=h).json()
+        assert posts["source"] == "plan", posts.get("source")
+        kinds = [f["properties"]["kind"] for f in posts["features"]]
+        assert kinds.count("post") == 40 and "patrol_point" in kinds and "patrol_line" in kinds
         details = [client.get(f"/api/v1/incidents/{i['id']}", headers=h).json() for i in items]
     kinds = {e["type"] for d in details for e in d["events"]}
     assert {"assigned", "en_route", "arrived"} <= kinds, kinds

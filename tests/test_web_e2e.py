@@ -271,6 +271,54 @@ def test_volunteer_never_sees_caller_identity(page: Any, server: Server) -> None
     context.close()
 
 
+def _open_as(page: Any, server: Server, user: str, path: str) -> Any:
+    context = page.context.browser.new_context(viewport={"width": 1440, "height": 900}, locale="en-US")
+    pg = context.new_page()
+    pg.on("pageerror", lambda err: PAGE_ERRORS.append(str(err)))
+    pg.goto(f"{server.url}{path}")
+    pg.fill("[data-testid=login-user]", user)
+    pg.fill("[data-testid=login-password]", f"{user}-pass")
+    pg.click("[data-testid=login-submit]")
+    pg.wait_for_selector("[data-testid=who]:not(:empty)")
+    return pg
+
+
+def test_role_based_ui_volunteer_and_dispatcher(page: Any, server: Server) -> None:
+    """What a role may not do is not offered: the buttons and views follow GET /auth/me."""
+    admin = {"Authorization": f"Bearer {server.token()}", "Idempotency-Key": "e2e-roles"}
+    body = {"category": "dispute", "priority": 2, "source": "call_110", "lon": -87.63, "lat": 41.88}
+    body["reported_at"] = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())
+    r = httpx.post(f"{server.url}/api/v1/incidents", json=body, headers=admin)
+    assert r.status_code in (200, 201), r.text
+    path = f"/incidents/{r.json()['id']}"
+
+    vol = _open_as(page, server, "demo-volunteer", path)
+    vol.wait_for_selector("[data-testid=incident-detail] .detail-head")
+    vol.wait_for_timeout(500)
+    assert {"demo-volunteer", "义警"} <= set(vol.inner_text("[data-testid=who]").split(" · "))
+    nav = vol.locator("nav.nav a").evaluate_all("els => els.map(e => e.dataset.testid)")
+    assert "nav-incidents" in nav and "nav-analysis" not in nav and "nav-planning" not in nav, nav
+    for hidden in ("new-incident", "dispatch", "recommendations", "step-cancel"):
+        assert vol.locator(f"[data-testid={hidden}]").count() == 0, hidden
+    shot(vol, "12-volunteer-ui")
+    vol.goto(f"{server.url}/analysis")
+    vol.wait_for_selector("[data-testid=forbidden]")
+    vol.context.close()
+
+    disp = _open_as(page, server, "demo-dispatcher", path)
+    disp.wait_for_selector("[data-testid=rec-row] [data-testid=dispatch]")
+    assert {"demo-dispatcher", "调度员"} <= set(disp.inner_text("[data-testid=who]").split(" · "))
+    for shown in ("new-incident", "step-cancel", "nav-analysis", "nav-planning"):
+        assert disp.locator(f"[data-testid={shown}]").count() >= 1, shown
+    shot(disp, "13-dispatcher-ui")
+    disp.context.close()
+
+    analyst = _open_as(page, server, "demo-analyst", "/incidents")
+    analyst.wait_for_selector("[data-testid=nav-analysis]")
+    assert analyst.locator("[data-testid=new-incident]").count() == 0  # an analyst creates no incident
+    analyst.context.close()
+
+
 def test_no_request_left_the_loopback_origin() -> None:
     assert OFFSITE == []
 

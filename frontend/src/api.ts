@@ -1,6 +1,8 @@
 // Fetch wrapper: adds the bearer token, turns error bodies into ApiError with the server's detail,
-// and sends the user back to the login page when the token is refused.
+// sends the user back to the login page when the token is refused, and tells the connection state
+// (conn.ts) whether the service answered.
 import { clearToken, getToken } from "./auth";
+import { setConn } from "./conn";
 
 export class ApiError extends Error {
   constructor(
@@ -35,7 +37,15 @@ export async function api<T>(path: string, init: Init = {}): Promise<T> {
     headers["Content-Type"] = "application/json";
     body = JSON.stringify(init.json);
   }
-  const res = await fetch(path, { method: init.method ?? "GET", headers, body });
+  let res: Response;
+  try {
+    res = await fetch(path, { method: init.method ?? "GET", headers, body });
+  } catch (e) {
+    setConn("down"); // no answer at all: the service (or the network to it) is down
+    throw e;
+  }
+  // 503 is left out: the service answers it for a missing road network as well as a database gap.
+  if (res.status !== 503) setConn(res.status === 502 || res.status === 504 ? "down" : "open");
   const data: unknown = res.status === 204 ? null : await res.json().catch(() => null);
   if (res.status === 401) {
     clearToken();

@@ -1,29 +1,19 @@
 // The live feed: Server-Sent Events from /api/v1/live. EventSource cannot send headers, so the
-// token travels as ?token=. On any error the stream is closed, a stale-data banner names the time
-// of the last data, and we reconnect with backoff, then reload the snapshot to catch up.
+// token travels as ?token=. On any error the stream is closed, the connection state goes down (the
+// shell shows "disconnected — data as of hh:mm:ss") and we reconnect with backoff (at most 4 s), or
+// at once when another request finds the service again; then the snapshot is reloaded to catch up.
 import { getToken } from "./auth";
+import { connState, onConn, setConn } from "./conn";
 import { ingest } from "./ingest";
-import { dataAsOf, loadIncidents, loadUnits, touch } from "./store";
+import { can } from "./me";
+import { loadIncidents, loadUnits, touch } from "./store";
 
-export type LiveState = "connecting" | "open" | "down";
 let source: EventSource | null = null;
-let state: LiveState = "connecting";
 let retryMs = 1000;
 let timer = 0;
 let stopped = true;
-const listeners = new Set<(s: LiveState, asOf: Date | null) => void>();
+let missed = false;
 const NAMED = ["incident", "assignment", "deadline", "unit", "units", "position", "positions", "event"];
-
-export function onLiveState(fn: (s: LiveState, asOf: Date | null) => void): () => void {
-  listeners.add(fn);
-  fn(state, dataAsOf);
-  return () => listeners.delete(fn);
-}
-
-function setState(next: LiveState): void {
-  state = next;
-  listeners.forEach((fn) => fn(state, dataAsOf));
-}
 
 function onMessage(ev: MessageEvent<string>): void {
   if (!ev.data) return;
@@ -34,17 +24,21 @@ function onMessage(ev: MessageEvent<string>): void {
   }
 }
 
+/** Reload what the feed may have missed (the units only for roles that may see them). */
+export function resync(): Promise<unknown> {
+  return Promise.all([can("units.read") ? loadUnits() : null, loadIncidents()]).catch(() => undefined);
+}
+
 function open(): void {
   const token = getToken();
-  if (stopped || !token) return;
-  setState(state === "open" ? "open" : state);
+  clearTimeout(timer);
+  if (stopped || !token || source) return;
   const es = new EventSource(`/api/v1/live?token=${encodeURIComponent(token)}`);
   source = es;
   es.onopen = () => {
-    const wasDown = state === "down";
     retryMs = 1000;
-    setState("open");
-    if (wasDown) void Promise.all([loadUnits(), loadIncidents()]).catch(() => undefined);
+    setConn("open");
+    if (missed) ((missed = false), void resync());
   };
   es.onmessage = onMessage;
   NAMED.forEach((name) => es.addEventListener(name, onMessage as EventListener));
@@ -52,16 +46,21 @@ function open(): void {
     es.close();
     if (source !== es) return;
     source = null;
-    setState("down");
+    missed = true;
+    setConn("down");
     timer = window.setTimeout(open, retryMs);
-    retryMs = Math.min(retryMs * 2, 10000);
+    retryMs = Math.min(retryMs * 2, 4000);
   };
 }
+
+onConn((s) => {
+  if (s === "open" && !source && !stopped) open(); // found again by a probe or an API call
+});
 
 export function startLive(): void {
   if (!stopped) return;
   stopped = false;
-  open();
+  if (can("live.read")) open();
 }
 
 export function stopLive(): void {
@@ -69,7 +68,7 @@ export function stopLive(): void {
   clearTimeout(timer);
   source?.close();
   source = null;
-  setState("connecting");
+  if (connState() !== "down") setConn("connecting");
 }
 
 /** For tests: drop the stream as a network failure would. */

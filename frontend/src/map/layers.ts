@@ -15,6 +15,9 @@ export const GROUPS: Record<string, string[]> = {
   units: ["units"],
 };
 const SOURCES = ["districts", "zones", "grid", "coverage", "roads", "posts", "incidents", "units"];
+// Hidden until their data arrives (after the roads' first paint): a hidden layer's source cuts no
+// tiles, so the map's worker spends the first paint on the roads, units and incidents only.
+export const DEFERRED = ["districts", "zones", "grid", "coverage", "posts"];
 const C = ["get", "_c"] as const;
 
 export function addLayers(map: MlMap): void {
@@ -28,11 +31,18 @@ export function addLayers(map: MlMap): void {
   map.addLayer({ id: "roads", type: "line", source: "roads", paint: { "line-color": "#3b4a63", "line-width": ["interpolate", ["linear"], ["zoom"], 9, 0.6, 15, 4] } });
   // Coverage arrives as the road lines reached within 1/3/5 minutes: drawn over the roads, glowing.
   map.addLayer({ id: "coverage-line", type: "line", source: "coverage", filter: ["match", ["geometry-type"], ["LineString", "MultiLineString"], true, false], paint: { "line-color": C as never, "line-opacity": 0.5, "line-blur": 1, "line-width": ["interpolate", ["linear"], ["zoom"], 9, 1.2, 15, 5] } });
-  map.addLayer({ id: "posts-line", type: "line", source: "posts", filter: ["==", ["geometry-type"], "LineString"], paint: { "line-color": "#2dd4bf", "line-width": 2, "line-dasharray": [1, 1] } });
-  map.addLayer({ id: "posts", type: "circle", source: "posts", filter: ["==", ["geometry-type"], "Point"], paint: { "circle-radius": 4, "circle-color": "#0a111f", "circle-stroke-color": "#2dd4bf", "circle-stroke-width": 2 } });
+  map.addLayer({ id: "posts-line", type: "line", source: "posts", filter: ["==", ["geometry-type"], "LineString"], paint: { "line-color": "#f472b6", "line-width": 2.5, "line-dasharray": [2, 1] } });
+  map.addLayer({ id: "posts", type: "circle", source: "posts", filter: ["==", ["geometry-type"], "Point"], paint: { "circle-radius": 4, "circle-color": "#0a111f", "circle-stroke-color": ["match", ["get", "kind"], "patrol_point", "#f472b6", "station", "#60a5fa", "#2dd4bf"], "circle-stroke-width": 2 } });
   map.addLayer({ id: "incidents-halo", type: "circle", source: "incidents", paint: { "circle-radius": ["interpolate", ["linear"], ["zoom"], 9, 9, 15, 18], "circle-color": C as never, "circle-opacity": 0.25 } });
   map.addLayer({ id: "incidents", type: "circle", source: "incidents", paint: { "circle-radius": ["interpolate", ["linear"], ["zoom"], 9, 4.5, 15, 9], "circle-color": C as never, "circle-stroke-color": "#fff", "circle-stroke-width": 1.5 } });
   map.addLayer({ id: "units", type: "circle", source: "units", paint: { "circle-radius": ["interpolate", ["linear"], ["zoom"], 9, 3, 15, 7], "circle-color": C as never, "circle-stroke-color": ["get", "_f"], "circle-stroke-width": 1.5 } });
+  DEFERRED.forEach((group) => setVisible(map, group, false));
+}
+
+/** Show a deferred group when its data first arrives (later loads keep the user's choice). */
+export function reveal(map: MlMap, group: string, available: Set<string>): void {
+  if (!available.has(group)) setVisible(map, group, true);
+  available.add(group);
 }
 
 export function setData(map: MlMap, id: string, data: FeatureCollection | Feature[]): void {

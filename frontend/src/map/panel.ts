@@ -6,6 +6,7 @@ import { COVERAGE, FORCE, PRIORITY, UNIT_STATUS } from "./colors";
 import { isVisible, setVisible } from "./layers";
 
 export type PanelState = { available: Set<string>; fractions: [number, number][]; onToggle(group: string, on: boolean): void };
+const POST_KINDS: Record<string, string> = { post: "#2dd4bf", station: "#60a5fa", patrol_point: "#f472b6", patrol_line: "#f472b6" };
 const ORDER = ["roads", "districts", "zones", "grid", "posts", "coverage", "units", "incidents"];
 
 function swatch(color: string, label: string, ring = false): HTMLElement {
@@ -28,7 +29,8 @@ export function renderPanel(el: HTMLElement, map: MlMap, st: PanelState): void {
     h("div", { class: "legend-cols" },
       h("div", {}, ...["available", "assigned", "en_route", "on_scene", "off_duty", "out_of_service"].map((s) => swatch(UNIT_STATUS[s], tc("st", s)))),
       h("div", {}, ...[1, 2, 3].map((p) => swatch(PRIORITY[String(p)], `${t("layer.incidents")} ${t(`priority.${p}`)}`)),
-        ...Object.entries(FORCE).slice(0, 6).map(([k, c]) => swatch(c, tc("force", k), true))),
+        ...Object.entries(FORCE).slice(0, 6).map(([k, c]) => swatch(c, tc("force", k), true)),
+        ...(st.available.has("posts") ? Object.entries(POST_KINDS).map(([k, c]) => swatch(c, tc("kind", k), true)) : [])),
     ),
     fractions.length ? h("h3", {}, t("layer.coverage")) : null, ...fractions,
   );

@@ -30,5 +30,6 @@ export function featureDetails(f: MapGeoJSONFeature): HTMLElement {
     );
   }
   const title = nameOf(p, String(p.name ?? p.code ?? f.layer.id));
-  return h("div", { class: "popup" }, h("h4", {}, title), p.risk_class !== undefined ? h("div", {}, tc("risk", p.risk_class)) : null, rows(p));
+  const kind = typeof p.kind === "string" ? h("div", {}, tc("kind", p.kind), p.source === "stations" ? ` · ${t("posts.from_stations")}` : "") : null;
+  return h("div", { class: "popup" }, h("h4", {}, p.kind ? `${tc("kind", p.kind)} ${String(p.id ?? "")}` : title), kind, p.risk_class !== undefined ? h("div", {}, tc("risk", p.risk_class)) : null, rows(p));
 }

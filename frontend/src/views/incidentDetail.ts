@@ -4,6 +4,7 @@ import { api, itemsOf } from "../api";
 import { clear, h, toast } from "../dom";
 import { dateTime, metres, mmss } from "../format";
 import { nameOf, onLangChange, t, tc } from "../i18n";
+import { can } from "../me";
 import { priorityBadge, slaBadge } from "../sla";
 import { categoryOf, incidentStatus, incidents, loadUnits, refreshIncident, subscribe, units, type Incident } from "../store";
 
@@ -43,7 +44,7 @@ export function renderDetail(el: HTMLElement, id: string): { dispose(): void } {
     if (!inc) return void el.replaceChildren(h("div", { class: "empty" }, t("loading")));
     const status = incidentStatus(inc);
     const events = (inc.events ?? []) as Ev[];
-    const steps = (STEPS[status] ?? []).map((s) => h("button", { class: s === "cancel" ? "btn btn-danger" : "btn", "data-testid": `step-${s}`, onclick: () => void step(s) }, t(`step.${s}`)));
+    const steps = (can("incidents.events") ? (STEPS[status] ?? []) : []).map((s) => h("button", { class: s === "cancel" ? "btn btn-danger" : "btn", "data-testid": `step-${s}`, onclick: () => void step(s) }, t(`step.${s}`)));
     const assigned = assignedUnitIds(inc, events).map((uid) => {
       const u = units.get(uid);
       return h("li", { class: "assigned" }, h("b", {}, String(u?.name ?? uid)), h("span", { class: "muted" }, tc("force", u?.force_type)),
@@ -60,7 +61,7 @@ export function renderDetail(el: HTMLElement, id: string): { dispose(): void } {
       inc.description ? h("p", { class: "desc" }, String(inc.description)) : null,
       h("div", { class: "steps" }, steps),
       h("h3", {}, t("assign.title")), assigned.length ? h("ul", { class: "assigned-list" }, assigned) : h("div", { class: "muted" }, "—"),
-      h("h3", {}, t("rec.title")), recTable(),
+      can("incidents.dispatch") ? [h("h3", {}, t("rec.title")), recTable()] : null,
       h("h3", {}, t("events.title")), eventList(events),
     );
   };
@@ -83,7 +84,7 @@ export function renderDetail(el: HTMLElement, id: string): { dispose(): void } {
           h("td", {}, String(u?.name ?? r.unit_id)), h("td", {}, tc("force", r.force_type ?? u?.force_type)), h("td", { class: "num" }, r.eta_s === null ? "—" : mmss(r.eta_s)),
           h("td", { class: "num" }, metres(r.distance_m)), h("td", {}, r.tier_min ? h("span", { class: `tier tier-${r.tier_min}` }, t("tier.n", { n: r.tier_min })) : "—"),
           h("td", {}, r.eligible ? t("yes") : t("no")), h("td", { class: "reasons" }, (r.reasons ?? []).map(reasonText).join("; ")),
-          h("td", {}, open && r.eligible ? h("button", { class: "btn btn-primary btn-sm", "data-testid": "dispatch", onclick: () => void dispatch(r.unit_id) }, t("rec.dispatch")) : null));
+          h("td", {}, open && r.eligible && can("incidents.dispatch") ? h("button", { class: "btn btn-primary btn-sm", "data-testid": "dispatch", onclick: () => void dispatch(r.unit_id) }, t("rec.dispatch")) : null));
       })));
   };
   const eventList = (events: Ev[]): HTMLElement =>
@@ -94,6 +95,7 @@ export function renderDetail(el: HTMLElement, id: string): { dispose(): void } {
   const load = async (): Promise<void> => {
     inc = await refreshIncident(id);
     paint();
+    if (!can("incidents.dispatch")) return; // the API would refuse the recommendations
     try {
       recs = itemsOf<Rec>(await api(`/api/v1/incidents/${id}/recommendations`));
       recError = "";

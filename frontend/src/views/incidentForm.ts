@@ -1,7 +1,9 @@
 // The create-incident dialog, opened from the incidents view or by clicking the map.
 import { api } from "../api";
+import { connState, isOutage } from "../conn";
 import { h, toast } from "../dom";
 import { nameOf, t, tc } from "../i18n";
+import { enqueue } from "../outbox";
 import { categories, categoryOf, loadCategories, upsertIncident, type Incident } from "../store";
 
 const SOURCES = ["call_110", "video_patrol", "drone", "iot_alarm", "community_report", "patrol_found"];
@@ -50,12 +52,16 @@ export async function openIncidentForm(at: { lon: number; lat: number }): Promis
         description: desc.value, reported_at: new Date().toISOString(),
       };
       if (cname.value || cphone.value) body.caller = { name: cname.value, phone: cphone.value };
+      // Service down: the incident waits in the browser's outbox with this form's key (outbox.ts).
+      const queue = (): void => (enqueue(key, body), toast(t("outbox.queued")), close(null));
+      if (connState() === "down") return queue();
       try {
         const inc = await api<Incident>("/api/v1/incidents", { method: "POST", json: body, headers: { "Idempotency-Key": key } });
         upsertIncident(inc);
         toast(t("incident.created", { id: String(inc.id) }));
         close(inc);
       } catch (e) {
+        if (isOutage(e)) return queue();
         error.textContent = (e as Error).message;
         submit.disabled = false;
       }

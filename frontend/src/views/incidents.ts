@@ -2,6 +2,8 @@
 import { h } from "../dom";
 import { dateTime } from "../format";
 import { nameOf, onLangChange, t, tc } from "../i18n";
+import { can } from "../me";
+import { onOutbox, queued, type Queued } from "../outbox";
 import { navigate, type View } from "../router";
 import { priorityBadge, slaBadge } from "../sla";
 import { categories, categoryOf, incidentStatus, incidents, loadCategories, subscribe, type Incident } from "../store";
@@ -45,7 +47,7 @@ export function incidentsView(): View {
         const inc = await openIncidentForm({ lon: c?.lng ?? -87.6298, lat: c?.lat ?? 41.8781 });
         if (inc) navigate(`/incidents/${inc.id}`);
       });
-      shell.content.append(h("div", { class: "inc-left" }, h("div", { class: "inc-head" }, newBtn), filters, list), detail);
+      shell.content.append(h("div", { class: "inc-left" }, h("div", { class: "inc-head" }, can("incidents.create") ? newBtn : null), filters, list), detail);
       const paintFilters = (): void => {
         newBtn.textContent = `+ ${t("incident.new")}`;
         const search = h("input", { type: "search", placeholder: t("filter.search"), value: f.q });
@@ -57,9 +59,15 @@ export function incidentsView(): View {
           search,
         );
       };
+      // Incidents typed while the service was down wait in the outbox: shown first, marked as such.
+      const queuedRow = (q: Queued): HTMLElement =>
+        h("li", { class: q.error ? "inc-row queued refused" : "inc-row queued", "data-testid": "outbox-row", "data-key": q.key },
+          h("div", { class: "qi-top" }, priorityBadge(q.body.priority as number), h("b", {}, nameOf(categoryOf(q.body.category), String(q.body.category ?? ""))), h("span", { class: "muted small" }, String(q.body.description ?? "").slice(0, 40))),
+          h("div", { class: "qi-bottom" }, h("span", { class: "status" }, q.error ? `${t("outbox.refused")}: ${q.error}` : t("outbox.pending")), h("span", { class: "muted small" }, dateTime(q.queued_at))));
       const paintList = (): void => {
+        const waiting = queued().map(queuedRow);
         const rows = [...incidents.values()].filter((i) => matches(i, f)).sort((a, b) => Number(b.id) - Number(a.id));
-        list.replaceChildren(...(rows.length ? rows.slice(0, 300).map((inc) =>
+        list.replaceChildren(...waiting, ...(rows.length || waiting.length ? rows.slice(0, 300).map((inc) =>
           h("li", { class: String(inc.id) === selected ? "inc-row selected" : "inc-row", "data-testid": "incident-row", onclick: () => navigate(`/incidents/${inc.id}`) },
             h("div", { class: "qi-top" }, priorityBadge(inc.priority), h("b", {}, nameOf(categoryOf(inc.category), String(inc.category ?? ""))), h("span", { class: "muted" }, `#${inc.id}`)),
             h("div", { class: "qi-bottom" }, h("span", { class: `status status-${incidentStatus(inc)}` }, tc("st", incidentStatus(inc))), slaBadge(inc), h("span", { class: "muted small" }, dateTime(inc.received_at ?? inc.reported_at))),
@@ -70,7 +78,7 @@ export function incidentsView(): View {
       repaint();
       const detailHandle = selected ? renderDetail(detail, selected) : null;
       if (!selected) detail.append(h("div", { class: "empty big" }, t("incident.select")));
-      cleanups.push(subscribe("incidents", paintList), onLangChange(repaint), () => detailHandle?.dispose());
+      cleanups.push(subscribe("incidents", paintList), onOutbox(paintList), onLangChange(repaint), () => detailHandle?.dispose());
     },
     unmount() {
       cleanups.splice(0).forEach((fn) => fn());

@@ -6,12 +6,13 @@ import { api, ApiError } from "../api";
 import { h } from "../dom";
 import { onLangChange, t } from "../i18n";
 import { colourDistricts, coverageOf, incidentFeatures, unitFeatures, asCollection } from "../map/features";
-import { CLICKABLE, addLayers, setData, setVisible } from "../map/layers";
+import { CLICKABLE, addLayers, reveal, setData } from "../map/layers";
 import { featureDetails } from "../map/popup";
 import { renderPanel, type PanelState } from "../map/panel";
 import { renderQueue, renderSummary } from "../map/queue";
 import { BASE_STYLE } from "../map/style";
 import type { View } from "../router";
+import { can } from "../me";
 import { subscribe } from "../store";
 import { openIncidentForm } from "./incidentForm";
 import { layout } from "./shell";
@@ -56,7 +57,7 @@ export function mapView(): View {
       shell.content.append(mapEl, left, right);
       // The roads are fetched while the map initialises, not after: they are the first paint.
       const roadsRequest = fetchLayer("/api/v1/map/roads").catch(() => null);
-      const map = new maplibregl.Map({ container: mapEl, style: BASE_STYLE, center: [-87.68, 41.84], zoom: 10, attributionControl: false, fadeDuration: 0 });
+      const map = new maplibregl.Map({ container: mapEl, style: BASE_STYLE, center: [-87.68, 41.84], zoom: 10, attributionControl: false, fadeDuration: 0, validateStyle: false });
       window.__xunfangMap = map;
       map.addControl(new maplibregl.AttributionControl({ compact: true, customAttribution: "© OpenStreetMap contributors" }));
       map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "bottom-right");
@@ -74,15 +75,17 @@ export function mapView(): View {
         else (panel.available.delete("grid"), paintPanels());
       };
       const loadCoverage = async (): Promise<void> => {
+        if (!can("coverage.read")) return;
         const cov = await fetchLayer("/api/v1/coverage").catch(() => null);
         if (!cov || !alive) return;
         const { fc, fractions } = coverageOf(cov);
         setData(map, "coverage", fc);
-        panel.available.add("coverage");
+        reveal(map, "coverage", panel.available);
         panel.fractions = fractions;
         paintPanels();
       };
       map.on("load", () => {
+        performance.mark("xf:map-load");
         addLayers(map);
         setData(map, "units", unitFeatures());
         setData(map, "incidents", incidentFeatures());
@@ -94,6 +97,7 @@ export function mapView(): View {
           const onData = (e: MapSourceDataEvent): void => {
             if (e.sourceId !== layer || !map.isSourceLoaded(layer)) return;
             map.off("sourcedata", onData);
+            performance.mark(`xf:${layer}-loaded`);
             map.once("render", () => {
               afterFirstPaint();
               if (window.__xunfangFirstPaint !== undefined) return;
@@ -106,6 +110,7 @@ export function mapView(): View {
           if (map.isSourceLoaded(layer) && layer === "units") onData({ sourceId: layer } as MapSourceDataEvent);
         };
         void roadsRequest.then((roads) => {
+          performance.mark("xf:roads-json");
           if (!alive) return;
           if (!roads) {
             const box = bboxOf({ type: "FeatureCollection", features: unitFeatures() });
@@ -127,11 +132,11 @@ export function mapView(): View {
           if (areasRequested || !alive) return;
           areasRequested = true;
           void fetchLayer("/api/v1/map/districts").then((d) => {
-            if (d && alive) (setData(map, "districts", colourDistricts(d)), panel.available.add("districts"), paintPanels());
+            if (d && alive) (setData(map, "districts", colourDistricts(d)), reveal(map, "districts", panel.available), paintPanels());
           });
           for (const name of OPTIONAL) {
             void fetchLayer(`/api/v1/map/${name}`).then((d) => {
-              if (d && alive) (setData(map, name, asCollection(d) ?? { type: "FeatureCollection", features: [] }), panel.available.add(name), paintPanels());
+              if (d && alive) (setData(map, name, asCollection(d) ?? { type: "FeatureCollection", features: [] }), reveal(map, name, panel.available), paintPanels());
             }).catch(() => undefined);
           }
         };
@@ -139,7 +144,6 @@ export function mapView(): View {
         window.setTimeout(() => void loadCoverage(), 1500);
         const covTimer = window.setInterval(() => void loadCoverage(), 30000);
         cleanups.push(() => clearInterval(covTimer));
-        setVisible(map, "grid", false);
         paintPanels();
       });
       map.on("click", (e) => {
@@ -150,7 +154,8 @@ export function mapView(): View {
           popup.setDOMContent(featureDetails(hit)).addTo(map);
           return;
         }
-        const create = h("button", { class: "btn btn-primary btn-sm", "data-testid": "map-create", onclick: () => (popup.remove(), void openIncidentForm({ lon: e.lngLat.lng, lat: e.lngLat.lat })) }, t("map.create_here"));
+        if (!hit && !can("incidents.create")) return;
+        const create = can("incidents.create") ? h("button", { class: "btn btn-primary btn-sm", "data-testid": "map-create", onclick: () => (popup.remove(), void openIncidentForm({ lon: e.lngLat.lng, lat: e.lngLat.lat })) }, t("map.create_here")) : null;
         popup.setDOMContent(h("div", { class: "popup" }, hit ? featureDetails(hit) : null, create)).addTo(map);
       });
       for (const l of ["units", "incidents", "posts"]) {

@@ -1,53 +1,74 @@
-// The frame around every view: navigation, live indicator, clock, language switch, and the
-// stale-data banner shown while the live feed is down.
+// The frame around every view: navigation (only the views the user's role may open), who is
+// logged in, the connection pill, the outbox count, clock, language switch, and the banner shown
+// while the service cannot be reached ("disconnected — data as of hh:mm:ss").
 import { clearToken } from "../auth";
+import { onConn, type ConnState } from "../conn";
 import { h } from "../dom";
 import { hms } from "../format";
-import { getLang, onLangChange, setLang, t } from "../i18n";
-import { onLiveState, stopLive, type LiveState } from "../live";
+import { getLang, onLangChange, setLang, t, tc } from "../i18n";
+import { stopLive } from "../live";
+import { can, clearMe, currentMe } from "../me";
+import { onOutbox, queued } from "../outbox";
 import { navigate } from "../router";
+import { dataAsOf } from "../store";
 
-const NAV = ["map", "incidents", "analysis", "planning", "community"];
+// view → the action (from GET /api/v1/auth/me) that opening it needs
+export const VIEW_ACTION: Record<string, string> = {
+  map: "map.read",
+  incidents: "incidents.read",
+  analysis: "analysis.read",
+  planning: "plans.read",
+  community: "community.read",
+};
 
 export type Shell = { content: HTMLElement; dispose(): void };
 
 export function layout(root: HTMLElement, active: string): Shell {
   const nav = h("nav", { class: "nav" });
+  const who = h("span", { class: "who", "data-testid": "who" });
   const pill = h("span", { class: "live-pill", "data-testid": "live-pill" });
+  const outbox = h("span", { class: "outbox-pill", "data-testid": "outbox-count", hidden: true });
   const clock = h("span", { class: "clock" });
   const langBtn = h("button", { class: "btn btn-ghost", "data-testid": "lang-switch", onclick: () => setLang(getLang() === "zh" ? "en" : "zh") });
-  const logout = h("button", { class: "btn btn-ghost", onclick: () => (clearToken(), stopLive(), navigate("/login")) });
+  const logout = h("button", { class: "btn btn-ghost", onclick: () => (clearToken(), clearMe(), stopLive(), navigate("/login")) });
   const brand = h("div", { class: "brand" }, h("span", { class: "brand-mark" }, "巡防"), h("span", { class: "brand-name" }));
   const banner = h("div", { class: "stale-banner", role: "alert", "data-testid": "stale-banner", hidden: true });
   const content = h("main", { class: `content content-${active}` });
-  root.append(h("header", { class: "topbar" }, brand, nav, h("div", { class: "topbar-right" }, pill, clock, langBtn, logout)), banner, content);
+  root.append(h("header", { class: "topbar" }, brand, nav, h("div", { class: "topbar-right" }, who, outbox, pill, clock, langBtn, logout)), banner, content);
 
-  let live: LiveState = "connecting";
-  let asOf: Date | null = null;
+  let conn: ConnState = "connecting";
   const paint = (): void => {
     brand.lastElementChild!.textContent = t("app.title");
-    nav.replaceChildren(...NAV.map((v) => h("a", { href: `/${v}`, "data-link": true, "data-testid": `nav-${v}`, class: v === active ? "active" : "" }, t(`nav.${v}`))));
+    const views = Object.keys(VIEW_ACTION).filter((v) => can(VIEW_ACTION[v]));
+    nav.replaceChildren(...views.map((v) => h("a", { href: `/${v}`, "data-link": true, "data-testid": `nav-${v}`, class: v === active ? "active" : "" }, t(`nav.${v}`))));
+    const me = currentMe();
+    who.textContent = me ? [me.name, tc("role", me.role), me.station ?? ""].filter(Boolean).join(" · ") : "";
     langBtn.textContent = t("lang.switch");
     logout.textContent = t("nav.logout");
-    pill.textContent = live === "open" ? t("live.connected") : t("live.down");
-    pill.className = `live-pill live-${live}`;
-    banner.hidden = live !== "down";
-    banner.textContent = live === "down" ? t("banner.disconnected", { time: asOf ? hms(asOf) : "--:--:--" }) : "";
+    pill.textContent = conn === "open" ? t("live.connected") : conn === "down" ? t("live.down") : t("live.connecting");
+    pill.className = `live-pill live-${conn}`;
+    const waiting = queued();
+    outbox.hidden = waiting.length === 0;
+    outbox.dataset.count = String(waiting.length);
+    outbox.textContent = t("outbox.count", { n: waiting.length });
+    banner.hidden = conn !== "down";
+    banner.textContent = conn === "down" ? t("banner.disconnected", { time: dataAsOf ? hms(dataAsOf) : "--:--:--" }) : "";
   };
   const tick = (): void => void (clock.textContent = hms(new Date()));
-  const offLang = onLangChange(paint);
-  const offLive = onLiveState((s, at) => {
-    live = s;
-    asOf = at;
-    paint();
-  });
+  const offs = [
+    onLangChange(paint),
+    onOutbox(paint),
+    onConn((s) => {
+      conn = s;
+      paint();
+    }),
+  ];
   tick();
   const timer = window.setInterval(tick, 1000);
   return {
     content,
     dispose: () => {
-      offLang();
-      offLive();
+      offs.forEach((off) => off());
       clearInterval(timer);
     },
   };

@@ -91,11 +91,9 @@ def create_app(ctx: ServiceContext, *, watch_deadlines: bool = True, web: bool =
 def _include_analysis(app: FastAPI) -> None:
     """The analysis endpoints (hotspots, risk classes, stats ...) on the served city's history."""
     from xunfang.analysis.api import router as analysis_router
-    from xunfang.api.deps import require_role
-    from xunfang.store.users import Role
+    from xunfang.api.deps import ANALYSIS, require_role
 
-    readers = (Role.COMMANDER, Role.DISPATCHER, Role.STATION, Role.ANALYST, Role.AUDITOR)
-    app.include_router(analysis_router, dependencies=[Depends(require_role(*readers))])
+    app.include_router(analysis_router, dependencies=[Depends(require_role(*ANALYSIS))])
 
 
 def _bulletin_task(ctx: ServiceContext) -> asyncio.Task[None] | None:

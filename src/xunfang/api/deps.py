@@ -103,3 +103,35 @@ POSITIONS = (Role.DISPATCHER, Role.PATROL, Role.VOLUNTEER)
 SEE_UNITS = (Role.COMMANDER, Role.DISPATCHER, Role.STATION, Role.PATROL, Role.ANALYST)
 COVERAGE = (Role.COMMANDER, Role.DISPATCHER, Role.STATION, Role.ANALYST)
 LIVE = (Role.COMMANDER, Role.DISPATCHER, Role.STATION, Role.PATROL, Role.VOLUNTEER, Role.ANALYST)
+ANALYSIS = (Role.COMMANDER, Role.DISPATCHER, Role.STATION, Role.ANALYST, Role.AUDITOR)
+PLANS_READ = (Role.COMMANDER, Role.ANALYST, Role.DISPATCHER, Role.STATION)
+PLANS_WRITE = (Role.COMMANDER, Role.ANALYST)
+SIMULATE = (Role.ANALYST, Role.COMMANDER)
+COMMUNITY_READ = (Role.COMMANDER, Role.DISPATCHER, Role.STATION, Role.PATROL, Role.VOLUNTEER, Role.ANALYST)
+COMMUNITY_TRIAGE = (Role.COMMANDER, Role.DISPATCHER, Role.STATION)
+
+# The one table of what each role may do. The routers guard their operations with these role sets
+# and GET /api/v1/auth/me sends the caller's allowed action names, from which the dashboard shows
+# or hides its buttons and views; the UI keeps no list of its own.
+ACTIONS: dict[str, tuple[Role, ...]] = {
+    "map.read": ALL_ROLES,
+    "incidents.read": READ_INCIDENTS,
+    "incidents.create": WRITE_INCIDENTS,
+    "incidents.dispatch": DISPATCH,
+    "incidents.events": FIELD_EVENTS,
+    "units.read": SEE_UNITS,
+    "units.positions": POSITIONS,
+    "coverage.read": COVERAGE,
+    "live.read": LIVE,
+    "analysis.read": ANALYSIS,
+    "plans.read": PLANS_READ,
+    "plans.write": PLANS_WRITE,
+    "simulations.run": SIMULATE,
+    "community.read": COMMUNITY_READ,
+    "community.triage": COMMUNITY_TRIAGE,
+}
+
+
+def actions_of(role: Role) -> list[str]:
+    """The action names ``role`` may perform (admin: all), in the table's order."""
+    return [name for name, roles in ACTIONS.items() if role is Role.ADMIN or role in roles]

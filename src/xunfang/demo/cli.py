@@ -1,6 +1,7 @@
-"""`xunfang demo`: the service on the embedded SQLite default with Chicago seeded, a real day of
-incidents replayed through the service's own API at an accelerated clock, units moving on the
-roads, dispatched automatically (``--auto-dispatch``) or left to the operator (``--manual``)."""
+"""`xunfang demo`: the service on the embedded SQLite default with Chicago seeded (and an optimised
+posts plan activated when none is), a real day of incidents replayed through the service's own API
+at an accelerated clock, units moving on the roads, dispatched automatically (``--auto-dispatch``)
+or left to the operator (``--manual``)."""
 
 from __future__ import annotations
 
@@ -47,6 +48,7 @@ def demo(
     from xunfang.api.bootstrap import build_context
     from xunfang.api.routers.map import warm
     from xunfang.demo.driver import Driver
+    from xunfang.demo.plan import ensure_post_plan
     from xunfang.demo.replay import day_calls, parse_day
 
     day = parse_day(date)
@@ -56,6 +58,7 @@ def demo(
     url = db_url(db)
     typer.echo(f"database: {url}")
     ctx = build_context(open_db(db), demo=CITY, echo=typer.echo)
+    ensure_post_plan(ctx.sessions, ctx.network, history, day, city=CITY, echo=typer.echo)
     app = create_app(ctx)
     warm(app, echo=typer.echo)
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from xunfang.api.deps import CtxDep, SessionDep, require_role
+from xunfang.api.deps import COMMUNITY_READ, COMMUNITY_TRIAGE, CtxDep, SessionDep, require_role
 from xunfang.api.schemas.community import (
     Identity,
     ReportAccepted,
@@ -36,8 +36,8 @@ router = APIRouter(prefix="/community", tags=["community"])
 pages = APIRouter(tags=["community"], include_in_schema=False)
 
 IDENTITY_ROLES = (Role.ADMIN, Role.COMMANDER, Role.DISPATCHER, Role.STATION)
-TRIAGE = (Role.COMMANDER, Role.DISPATCHER, Role.STATION)
-READ = (Role.COMMANDER, Role.DISPATCHER, Role.STATION, Role.PATROL, Role.VOLUNTEER, Role.ANALYST)
+TRIAGE = COMMUNITY_TRIAGE
+READ = COMMUNITY_READ
 Triager = Annotated[Principal, Depends(require_role(*TRIAGE))]
 Reader = Annotated[Principal, Depends(require_role(*READ))]
 

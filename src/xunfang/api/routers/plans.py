@@ -10,19 +10,16 @@ from fastapi import APIRouter, Depends
 from pydantic import Field
 from sqlalchemy import select
 
-from xunfang.api.deps import CtxDep, SessionDep, require_role
+from xunfang.api.deps import PLANS_READ, PLANS_WRITE, CtxDep, SessionDep, require_role
 from xunfang.api.schemas.base import StrictModel, Timestamp
 from xunfang.api.security import Principal
 from xunfang.core.errors import InvalidInput
 from xunfang.store import plans as store
 from xunfang.store.models import UnitTrack
-from xunfang.store.users import Role
 
 router = APIRouter(prefix="/plans", tags=["planning"])
-Planner = Annotated[Principal, Depends(require_role(Role.COMMANDER, Role.ANALYST))]
-Reader = Annotated[
-    Principal, Depends(require_role(Role.COMMANDER, Role.ANALYST, Role.DISPATCHER, Role.STATION))
-]
+Planner = Annotated[Principal, Depends(require_role(*PLANS_WRITE))]
+Reader = Annotated[Principal, Depends(require_role(*PLANS_READ))]
 
 
 class PlanCreate(StrictModel):
@@ -43,6 +40,10 @@ def create(body: PlanCreate, session: SessionDep, user: Planner) -> dict[str, An
         from xunfang.supervision.plan import plan_from_dict
 
         plan_from_dict(body.body)  # refuse a plan supervision could not read, before storing it
+    elif body.kind == "posts":
+        from xunfang.planning.postplan import plan_features
+
+        plan_features(body.body)  # refuse a plan the map could not draw
     return store.save(session, name=body.name, kind=body.kind, body=body.body, actor=user.name).as_dict()
 
 

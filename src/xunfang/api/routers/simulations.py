@@ -16,14 +16,13 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
-from xunfang.api.deps import require_role
+from xunfang.api.deps import SIMULATE, require_role
 from xunfang.api.schemas.base import StrictModel
 from xunfang.api.security import Principal
 from xunfang.core.errors import NotFound, XunfangError
-from xunfang.store.users import Role
 
 router = APIRouter(prefix="/simulations", tags=["simulation"])
-Analyst = Annotated[Principal, Depends(require_role(Role.ANALYST, Role.COMMANDER))]
+Analyst = Annotated[Principal, Depends(require_role(*SIMULATE))]
 
 
 class SimulationCreate(StrictModel):
