@@ -157,11 +157,14 @@ def test_caller_reads_are_audited(engine: Engine) -> None:
 
 
 def test_login_lockout_after_five_failures(engine: Engine) -> None:
-    with service(engine) as (client, _ctx):
+    with service(engine) as (client, ctx):
+        now = datetime.now(UTC)
+        ctx.clock = lambda: now
         assert login(client, "analyst")
         for _ in range(5):
             r = client.post("/api/v1/auth/token", data={"username": "analyst", "password": "wrong-password"})
             assert r.status_code == 401
+            now += timedelta(seconds=30)  # past the progressive delay (tests/test_api_sessions.py)
         r = client.post(
             "/api/v1/auth/token", data={"username": "analyst", "password": "correct-horse-battery"}
         )

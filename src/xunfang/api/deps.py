@@ -46,7 +46,9 @@ def current_user(ctx: CtxDep, token: Annotated[str | None, Depends(oauth2)]) -> 
         raise AuthFailed(
             "not authenticated: send 'Authorization: Bearer <token>' from POST /api/v1/auth/token"
         )
-    return decode(token, secret=ctx.settings.secret_key)
+    user = decode(token, secret=ctx.settings.secret_key)
+    ctx.guard.check(user, now=ctx.clock())  # revoked or idle-locked: 401 (memory only, see sessions.py)
+    return user
 
 
 CurrentUser = Annotated[Principal, Depends(current_user)]
