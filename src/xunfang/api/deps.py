@@ -11,16 +11,12 @@ from sqlalchemy.orm import Session
 
 from xunfang.api.context import ServiceContext
 from xunfang.api.security import Principal, decode
-from xunfang.core.errors import XunfangError
+from xunfang.core.errors import Forbidden
 from xunfang.store import audit
 from xunfang.store.incidents import Scope
 from xunfang.store.users import Role
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
-
-
-class Forbidden(XunfangError):
-    http_status = 403
 
 
 def get_ctx(request: Request) -> ServiceContext:
@@ -74,7 +70,13 @@ def require_role(*roles: Role) -> Callable[..., Principal]:
 
 
 def scope_of(user: Principal) -> Scope:
-    return Scope(user.station if user.role is Role.STATION else None)
+    """Station users: their jurisdiction; patrol users: their unit's incidents for field events."""
+    station = user.station if user.role is Role.STATION else None
+    unit = (user.unit_id or "-") if user.role is Role.PATROL else None
+    return Scope(station, unit)
+
+
+__all__ = ["Forbidden"]
 
 
 ALL_ROLES = tuple(Role)
