@@ -49,6 +49,7 @@ class SessionGuard:
         self._loaded = float("-inf")
         self._seen: dict[str, _Seen] = {}
         self._lock = threading.Lock()
+        self._reloading = threading.Lock()
 
     # -- revocation ------------------------------------------------------------------------------
     def _reload(self) -> None:
@@ -64,8 +65,17 @@ class SessionGuard:
             self._versions[name] = (version, disabled)
 
     def _current(self, name: str) -> tuple[int, bool] | None:
-        if time.monotonic() - self._loaded > self.check_s or name not in self._versions:
-            self._reload()
+        """One thread reloads a stale copy; the others go on with it meanwhile (a known user) or
+        wait for it (a user not in the copy yet)."""
+        known = name in self._versions
+        if (time.monotonic() - self._loaded > self.check_s or not known) and self._reloading.acquire(
+            blocking=not known
+        ):
+            try:
+                if time.monotonic() - self._loaded > self.check_s or name not in self._versions:
+                    self._reload()
+            finally:
+                self._reloading.release()
         return self._versions.get(name)
 
     # -- sessions --------------------------------------------------------------------------------
