@@ -2,7 +2,7 @@
 PY ?= 3.11
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 
-.PHONY: setup demo test lint typecheck bench
+.PHONY: setup demo test lint typecheck bench audit requirements
 
 setup:
 	@command -v uv >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -13,8 +13,8 @@ demo: setup
 	$(UV) run --frozen xunfang demo $(DEMO_ARGS)
 
 lint: setup
-	$(UV) run --frozen ruff check src tests
-	$(UV) run --frozen ruff format --check src tests
+	$(UV) run --frozen ruff check src tests tools
+	$(UV) run --frozen ruff format --check src tests tools
 
 typecheck: setup
 	$(UV) run --frozen mypy
@@ -24,3 +24,13 @@ test: lint typecheck
 
 bench: setup
 	$(UV) run --frozen xunfang bench network --json
+
+# Supply chain (docs/security.md): lock hashes, bandit (0 high), pip-audit (0 known vulnerabilities;
+# needs the PyPI advisory service: exit 3 and "UNREACHABLE" when it cannot be reached).
+audit: setup
+	$(UV) run --frozen python tools/supply_chain.py
+
+# requirements.txt with sha256 hashes for `pip install --require-hashes -r build/requirements.txt`
+requirements: setup
+	@mkdir -p build
+	$(UV) export --frozen --format requirements-txt --no-emit-project --no-dev -o build/requirements.txt

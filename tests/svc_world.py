@@ -7,6 +7,7 @@ import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import Any
 
 import numpy as np
 import shapely
@@ -129,10 +130,14 @@ def now_iso() -> str:
 
 
 @contextmanager
-def service(engine: Engine, *, with_network: bool = True) -> Iterator[tuple[TestClient, ServiceContext]]:
+def service(
+    engine: Engine, *, with_network: bool = True, seeded: bool = False, **settings_over: Any
+) -> Iterator[tuple[TestClient, ServiceContext]]:
+    """The app on ``engine`` (seeded unless ``seeded``: a second worker on the same database)."""
     jur = jurisdiction()
-    seed(engine, jur)
-    settings = Settings(env="test", stale_position_s=600.0)
+    if not seeded:
+        seed(engine, jur)
+    settings = Settings(env="test", stale_position_s=600.0, **settings_over)
     ctx = ServiceContext(
         settings=settings,
         engine=engine,

@@ -1,4 +1,4 @@
-"""Security: the role × endpoint matrix, jurisdiction scoping, caller privacy, login lockout, tokens."""
+"""Security: denials audited, jurisdiction scoping, caller privacy, login lockout, tokens."""
 
 from __future__ import annotations
 
@@ -6,75 +6,25 @@ import threading
 import time
 from datetime import UTC, datetime, timedelta
 
-import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
-from svc_world import LAT0, LON0, incident_body, login, now_iso, post_positions, service, token
+from svc_world import LAT0, LON0, incident_body, login, service, token
+from test_api_matrix import ALL, POLICY
 from xunfang.api.security import Principal, issue
 from xunfang.store import audit
 from xunfang.store.db import session_factory
 from xunfang.store.models import AuditEntry
 from xunfang.store.users import Role
 
-ALL = {r.value for r in Role}
-# the policy, stated here independently of the code: endpoint -> roles allowed
-MATRIX: dict[str, set[str]] = {
-    "POST /incidents": {"admin", "commander", "dispatcher", "station"},
-    "GET /incidents/categories": ALL,
-    "GET /incidents": ALL,
-    "GET /incidents/{id}": ALL,
-    "GET /incidents/{id}/recommendations": {"admin", "commander", "dispatcher", "station"},
-    "POST /incidents/{id}/assignments": {"admin", "commander", "dispatcher", "station"},
-    "POST /incidents/{id}/events": {"admin", "commander", "dispatcher", "station", "patrol"},
-    "POST /units/positions": {"admin", "dispatcher", "patrol", "volunteer"},
-    "GET /units": {"admin", "commander", "dispatcher", "station", "patrol", "analyst"},
-    "GET /coverage": {"admin", "commander", "dispatcher", "station", "analyst"},
-}
+# The role × operation matrix lives in tests/test_api_matrix.py (generated from the OpenAPI).
 
 
-def _call(client: TestClient, ep: str, headers: dict[str, str], inc_id: int, role: str) -> int:
-    method, path = ep.split(" ")
-    url = "/api/v1" + path.replace("{id}", str(inc_id))
-    body: object = None
-    h = dict(headers)
-    if ep == "POST /incidents":
-        body, h["Idempotency-Key"] = incident_body(), f"matrix-{role}"
-    elif ep.endswith("assignments"):
-        body = {"unit_id": "U-PAT-2"}
-    elif ep.endswith("events"):
-        body = {"type": "cancel"}
-    elif ep == "POST /units/positions":
-        unit = {"volunteer": "U-VOL-1"}.get(role, "U-PAT-1")
-        body = [{"unit_id": unit, "lon": LON0 + 0.01, "lat": LAT0 + 0.01, "at": now_iso()}]
-    return client.request(method, url, json=body, headers=h).status_code
-
-
-@pytest.mark.parametrize("role", sorted(ALL))
-def test_role_endpoint_matrix(engine: Engine, role: str) -> None:
-    with service(engine) as (client, _ctx):
-        disp = token(client, "dispatcher")
-        post_positions(client, disp)
-        headers = token(client, role)
-        for i, (ep, allowed) in enumerate(MATRIX.items()):
-            inc = client.post(
-                "/api/v1/incidents", json=incident_body(), headers={**disp, "Idempotency-Key": f"m{i}"}
-            )
-            status = _call(client, ep, headers, inc.json()["id"], role)
-            if role in allowed:
-                assert status not in (401, 403), (ep, role, status)
-                assert status < 500, (ep, role, status)
-            else:
-                assert status == 403, (ep, role, status)
-            assert _call(client, ep, {}, inc.json()["id"], role) == 401
-
-
-# what GET /auth/me tells the dashboard, per action, must agree with the policy above
+# what GET /auth/me tells the dashboard, per action, must agree with the matrix's policy
 ME_ACTIONS = {
     "incidents.create": "POST /incidents",
     "incidents.read": "GET /incidents",
-    "incidents.dispatch": "POST /incidents/{id}/assignments",
-    "incidents.events": "POST /incidents/{id}/events",
+    "incidents.dispatch": "POST /incidents/{incident_id}/assignments",
+    "incidents.events": "POST /incidents/{incident_id}/events",
     "units.positions": "POST /units/positions",
     "units.read": "GET /units",
     "coverage.read": "GET /coverage",
@@ -88,7 +38,7 @@ def test_me_sends_the_allowed_actions_of_each_role(engine: Engine) -> None:
             me = client.get("/api/v1/auth/me", headers=login(client, role)).json()
             assert (me["name"], me["role"]) == (role, role)
             for action, ep in ME_ACTIONS.items():
-                assert (action in me["actions"]) == (role in MATRIX[ep]), (role, action)
+                assert (action in me["actions"]) == (role in POLICY[ep]), (role, action)
             assert "map.read" in me["actions"]
         station = client.get("/api/v1/auth/me", headers=token(client, "station")).json()
         assert station["station"] == "ST-W"
@@ -182,11 +132,14 @@ def test_caller_reads_are_audited(engine: Engine) -> None:
 
 
 def test_login_lockout_after_five_failures(engine: Engine) -> None:
-    with service(engine) as (client, _ctx):
+    with service(engine) as (client, ctx):
+        now = datetime.now(UTC)
+        ctx.clock = lambda: now
         assert login(client, "analyst")
         for _ in range(5):
             r = client.post("/api/v1/auth/token", data={"username": "analyst", "password": "wrong-password"})
             assert r.status_code == 401
+            now += timedelta(seconds=30)  # past the progressive delay (tests/test_api_sessions.py)
         r = client.post(
             "/api/v1/auth/token", data={"username": "analyst", "password": "correct-horse-battery"}
         )

@@ -27,6 +27,7 @@ from xunfang.api.routers import (
     plans,
     simulations,
     units,
+    users,
 )
 from xunfang.api.routers import map as map_layers
 
@@ -74,6 +75,7 @@ def create_app(ctx: ServiceContext, *, watch_deadlines: bool = True, web: bool =
     api.include_router(community_registry.router)
     api.include_router(simulations.router)
     api.include_router(plans.router)
+    api.include_router(users.router)
 
     api.include_router(map_layers.router)
     app.include_router(api)

@@ -1,4 +1,4 @@
-"""`xunfang serve`, `xunfang users add`, `xunfang audit verify`."""
+"""`xunfang serve`, `xunfang users add|mfa|revoke|enable`, `xunfang audit verify|checkpoint`."""
 
 from __future__ import annotations
 
@@ -71,6 +71,58 @@ def users_add(
     with session_factory(engine)() as s, s.begin():
         add_user(s, name=name, role=r, password=password, station_code=station, unit_id=unit, actor="cli")
     typer.echo(f"user {name} ({r.value}) created")
+
+
+@users_app.command("mfa")
+def users_mfa(
+    name: Annotated[str, typer.Argument(help="login name")],
+    db: DbOpt = None,
+    remove: Annotated[bool, typer.Option("--remove", help="turn MFA off for this user")] = False,
+) -> None:
+    """Enrol NAME for TOTP MFA: prints the otpauth:// URI and the secret (shown once; replaces any
+    earlier secret). From then on a login needs the 6-digit code (form field 'otp')."""
+    from xunfang.store.users import enrol_mfa, remove_mfa
+
+    engine = open_db(db)
+    with session_factory(engine)() as s, s.begin():
+        if remove:
+            remove_mfa(s, name=name, actor="cli")
+        else:
+            secret, uri = enrol_mfa(s, name=name, actor="cli")
+    if remove:
+        typer.echo(f"MFA removed for {name}")
+        return
+    typer.echo(f"otpauth URI: {uri}")
+    typer.echo(f"secret: {secret}")
+    typer.echo("add it to an authenticator app (scan the URI as a QR code or type the secret)")
+
+
+@users_app.command("revoke")
+def users_revoke(
+    name: Annotated[str, typer.Argument(help="login name")],
+    db: DbOpt = None,
+    disable: Annotated[bool, typer.Option("--disable", help="also refuse new logins")] = False,
+) -> None:
+    """End every session of NAME: its tokens get 401 and its live feeds close within 5 s."""
+    from xunfang.store.users import revoke
+
+    engine = open_db(db)
+    with session_factory(engine)() as s, s.begin():
+        version = revoke(s, name=name, actor="cli", disable=disable)
+    typer.echo(
+        f"sessions of {name} revoked (session version {version})" + (", account disabled" if disable else "")
+    )
+
+
+@users_app.command("enable")
+def users_enable(name: Annotated[str, typer.Argument(help="login name")], db: DbOpt = None) -> None:
+    """Allow a disabled user to log in again."""
+    from xunfang.store.users import enable
+
+    engine = open_db(db)
+    with session_factory(engine)() as s, s.begin():
+        enable(s, name=name, actor="cli")
+    typer.echo(f"user {name} enabled")
 
 
 def _checkpoint_path(path: Path | None) -> Path:

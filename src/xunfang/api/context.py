@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from xunfang.api.live import Broker
+from xunfang.api.sessions import SessionGuard
 from xunfang.core.errors import Unavailable
 from xunfang.core.settings import Settings
 from xunfang.dispatch.fleet import SnapMemo
@@ -15,6 +18,7 @@ from xunfang.incidents.categories import Taxonomy
 from xunfang.jurisdiction.model import Jurisdiction
 from xunfang.network.engine import NetworkEngine
 from xunfang.store.db import session_factory
+from xunfang.store.models import utcnow
 from xunfang.store.track_writer import TrackWriter
 from xunfang.store.units import KnownUnits, PositionCache
 
@@ -29,15 +33,22 @@ class ServiceContext:
     positions: PositionCache = field(default_factory=PositionCache)
     broker: Broker = field(default_factory=Broker)
     known_units: KnownUnits = field(default_factory=KnownUnits)
+    clock: Callable[[], datetime] = utcnow  # login and session checks read the time here (tests move it)
     sessions: sessionmaker[Session] = field(init=False)
     read_sessions: sessionmaker[Session] = field(init=False)
     tracks: TrackWriter = field(init=False)
+    guard: SessionGuard = field(init=False)
     _snaps: SnapMemo | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.sessions = session_factory(self.engine)
         self.read_sessions = session_factory(self.engine, read_only=True)
         self.tracks = TrackWriter(self.sessions)
+        self.guard = SessionGuard(
+            self.sessions,
+            idle_minutes=self.settings.idle_minutes,
+            check_s=self.settings.revocation_check_s,
+        )
 
     def need_jurisdiction(self) -> Jurisdiction:
         if self.jurisdiction is None:

@@ -12,16 +12,12 @@ from sqlalchemy.orm import Session
 
 from xunfang.api.context import ServiceContext
 from xunfang.api.security import Principal, decode
-from xunfang.core.errors import XunfangError
+from xunfang.core.errors import Forbidden
 from xunfang.store import audit
 from xunfang.store.incidents import Scope
 from xunfang.store.users import Role
 
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
-
-
-class Forbidden(XunfangError):
-    http_status = 403
 
 
 # The dependencies are ``async`` although they do no I/O on the normal path: FastAPI runs a plain
@@ -53,7 +49,9 @@ async def current_user(ctx: CtxDep, token: Annotated[str | None, Depends(oauth2)
         raise AuthFailed(
             "not authenticated: send 'Authorization: Bearer <token>' from POST /api/v1/auth/token"
         )
-    return decode(token, secret=ctx.settings.secret_key)
+    user = decode(token, secret=ctx.settings.secret_key)
+    ctx.guard.check(user, now=ctx.clock())  # revoked or idle-locked: 401 (memory only, see sessions.py)
+    return user
 
 
 CurrentUser = Annotated[Principal, Depends(current_user)]
@@ -83,7 +81,13 @@ def _audit_denied(ctx: ServiceContext, user: Principal, target: str) -> None:
 
 
 def scope_of(user: Principal) -> Scope:
-    return Scope(user.station if user.role is Role.STATION else None)
+    """Station users: their jurisdiction; patrol users: their unit's incidents for field events."""
+    station = user.station if user.role is Role.STATION else None
+    unit = (user.unit_id or "-") if user.role is Role.PATROL else None
+    return Scope(station, unit)
+
+
+__all__ = ["Forbidden"]
 
 
 ALL_ROLES = tuple(Role)

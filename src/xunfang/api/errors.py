@@ -16,7 +16,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from xunfang.core.errors import Unavailable, XunfangError
-from xunfang.store.users import AuthFailed
+from xunfang.store.users import AuthFailed, Throttled
 
 RETRY_AFTER_S = 2
 _log = logging.getLogger("xunfang.api")
@@ -34,6 +34,8 @@ async def _xunfang(_request: Request, exc: Exception) -> JSONResponse:
     headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, AuthFailed) else None
     if isinstance(exc, Unavailable):
         headers = {"Retry-After": str(RETRY_AFTER_S)}
+    if isinstance(exc, Throttled):
+        headers = {"Retry-After": str(exc.retry_after)}
     return JSONResponse(body, status_code=exc.http_status, headers=headers)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,19 +64,39 @@ class Broker:
 
 
 async def sse_stream(
-    broker: Broker, sub: Subscriber, *, max_events: int | None, ping_s: float
+    broker: Broker,
+    sub: Subscriber,
+    *,
+    max_events: int | None,
+    ping_s: float,
+    alive: Callable[[], Awaitable[str | None]] | None = None,
+    check_s: float = 1.0,
 ) -> AsyncIterator[str]:
+    """Events as SSE text. ``alive`` is asked every ``check_s`` seconds; when it returns a reason
+    (session revoked or idle-locked) an ``event: session_ended`` is sent and the stream closes."""
     sent = 0
+    loop = asyncio.get_running_loop()
+    next_ping = next_check = loop.time()
     try:
         yield ": connected\n\n"
         while max_events is None or sent < max_events:
+            now = loop.time()
+            if alive is not None and now >= next_check:
+                reason = await alive()
+                if reason is not None:
+                    yield f"event: session_ended\ndata: {json.dumps({'detail': reason})}\n\n"
+                    return
+                next_check = now + check_s
+            deadline = min(next_ping + ping_s, next_check) if alive else next_ping + ping_s
             try:
-                ev = await asyncio.wait_for(sub.queue.get(), timeout=ping_s)
+                ev = await asyncio.wait_for(sub.queue.get(), timeout=max(deadline - now, 0.0))
             except TimeoutError:
-                yield ": ping\n\n"
+                if loop.time() >= next_ping + ping_s:
+                    next_ping = loop.time()
+                    yield ": ping\n\n"
                 continue
             data = json.dumps(ev, ensure_ascii=False, default=str)
             yield f"event: {ev.get('kind', 'message')}\ndata: {data}\n\n"
-            sent += 1
+            sent, next_ping = sent + 1, loop.time()
     finally:
         broker.unsubscribe(sub)

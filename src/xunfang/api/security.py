@@ -1,7 +1,13 @@
-"""Bearer tokens (JWT, HS256) carrying the user's name, role and jurisdiction."""
+"""Bearer tokens (JWT, HS256) carrying the user's name, role, jurisdiction and session.
+
+Every token names its login session (``sid``, for the idle lock) and the user's session version
+(``sv``) at issue time; revoking a user increments the version, so all its earlier tokens fail
+(checked by :class:`xunfang.api.sessions.SessionGuard`, from memory).
+"""
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -18,11 +24,17 @@ class Principal:
     role: Role
     station: str | None
     unit_id: str | None
+    sid: str = ""
+    version: int = 0
 
     @property
     def sees_caller(self) -> bool:
         """Caller name and phone go to those who handle the call, never to volunteers or analysts."""
         return self.role in (Role.ADMIN, Role.COMMANDER, Role.DISPATCHER, Role.STATION, Role.PATROL)
+
+
+def new_sid() -> str:
+    return secrets.token_hex(16)
 
 
 def issue(p: Principal, *, secret: str, minutes: int, now: datetime) -> str:
@@ -31,6 +43,8 @@ def issue(p: Principal, *, secret: str, minutes: int, now: datetime) -> str:
         "role": p.role.value,
         "station": p.station,
         "unit": p.unit_id,
+        "sid": p.sid or new_sid(),
+        "sv": p.version,
         "iat": int(now.timestamp()),
         "exp": int((now + timedelta(minutes=minutes)).timestamp()),
     }
@@ -39,7 +53,16 @@ def issue(p: Principal, *, secret: str, minutes: int, now: datetime) -> str:
 
 def decode(token: str, *, secret: str) -> Principal:
     try:
-        claims = jwt.decode(token, secret, algorithms=[ALGORITHM], options={"require": ["exp", "sub"]})
-        return Principal(str(claims["sub"]), Role(claims["role"]), claims.get("station"), claims.get("unit"))
-    except (jwt.PyJWTError, KeyError, ValueError):
+        claims = jwt.decode(
+            token, secret, algorithms=[ALGORITHM], options={"require": ["exp", "sub", "sid", "sv"]}
+        )
+        return Principal(
+            str(claims["sub"]),
+            Role(claims["role"]),
+            claims.get("station"),
+            claims.get("unit"),
+            str(claims["sid"]),
+            int(claims["sv"]),
+        )
+    except (jwt.PyJWTError, KeyError, ValueError, TypeError):
         raise AuthFailed("invalid or expired token; log in again at POST /api/v1/auth/token") from None

@@ -53,6 +53,12 @@ class NotFound(XunfangError, LookupError):
     http_status = 404
 
 
+class Forbidden(XunfangError):
+    """The caller is known but this role, jurisdiction or unit may not do that."""
+
+    http_status = 403
+
+
 class Conflict(XunfangError):
     """The request clashes with the current state (double assignment, wrong lifecycle step)."""
 

@@ -23,6 +23,9 @@ from pydantic_settings import (
 )
 
 DEV_SECRET = "xunfang-development-secret-do-not-use-in-production"
+RoleName = Literal["admin", "commander", "dispatcher", "station", "patrol", "volunteer", "analyst", "auditor"]
+# the roles that sit at a console: production requires MFA of them unless told otherwise
+INTERACTIVE_ROLES: tuple[RoleName, ...] = ("admin", "commander", "dispatcher", "station", "auditor")
 
 
 def _default_data_dir() -> Path:
@@ -60,6 +63,12 @@ class Settings(BaseSettings):
     # file holding them; kept outside the database. Development/test generate state_dir/field.key.
     field_key: str = ""
     field_key_file: Path | None = None
+    # sessions and login (xunfang.api.sessions, xunfang.store.users; docs/security.md)
+    idle_minutes: int = Field(default=30, ge=0, le=24 * 60)  # no request for this long locks it; 0: never
+    revocation_check_s: float = Field(default=2.0, gt=0, le=5.0)  # how stale a worker's view may be
+    login_delay_s: float = Field(default=1.0, ge=0, le=60)  # progressive delay base (1, 2, 4 s ...)
+    # roles that must enrol a TOTP second factor to log in; unset: INTERACTIVE_ROLES in production
+    mfa_required_roles: tuple[RoleName, ...] | None = None
 
     @classmethod
     def settings_customise_sources(
@@ -88,6 +97,13 @@ class Settings(BaseSettings):
         if list(self.coverage_thresholds_s) != sorted(self.coverage_thresholds_s):
             raise ValueError("XUNFANG_COVERAGE_THRESHOLDS_S must be increasing, e.g. [60, 180, 300]")
         return self
+
+    @property
+    def mfa_roles(self) -> frozenset[str]:
+        """Roles refused a token until they have enrolled a TOTP secret (``xunfang users mfa``)."""
+        if self.mfa_required_roles is not None:
+            return frozenset(self.mfa_required_roles)
+        return frozenset(INTERACTIVE_ROLES) if self.env == "production" else frozenset()
 
     @property
     def effective_database_url(self) -> str:

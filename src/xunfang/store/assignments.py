@@ -9,13 +9,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from xunfang.core.errors import Conflict, NotFound
+from xunfang.core.errors import Conflict, Forbidden, NotFound
 from xunfang.forces.types import ForceType, UnitStatus
 from xunfang.incidents.categories import Taxonomy
 from xunfang.incidents.lifecycle import EventType, Status, apply
 from xunfang.store import audit
 from xunfang.store.incidents import Scope, active_assignments, get, record_event
-from xunfang.store.models import Assignment, Incident, Unit
+from xunfang.store.models import Assignment, Incident, JurisdictionNode, Unit
 
 
 def assign(
@@ -72,6 +72,7 @@ def _assign(
             .all()
         )
         raise NotFound(f"no unit {unit_id!r}; available units: {', '.join(free) or 'none'}")
+    _check_unit_scope(session, unit, scope)
     before = Status(inc.status)
     after = apply(before, EventType.ASSIGN)
     if unit.status not in (UnitStatus.AVAILABLE.value, UnitStatus.ASSIGNED.value):
@@ -95,6 +96,21 @@ def _assign(
         detail={"unit": unit.id},
     )
     return row
+
+
+def _check_unit_scope(session: Session, unit: Unit, scope: Scope) -> None:
+    """A station account dispatches the units of its own jurisdiction; others go through the
+    command centre (a commander or dispatcher)."""
+    if scope.area is None or unit.station_code == scope.area:
+        return
+    parent = session.execute(
+        select(JurisdictionNode.parent_code).where(JurisdictionNode.code == unit.station_code)
+    ).scalar_one_or_none()
+    if parent != scope.area:
+        raise Forbidden(
+            f"unit {unit.id} belongs to station {unit.station_code}, outside this account's "
+            f"jurisdiction {scope.area}; ask the command centre to send it"
+        )
 
 
 def _check_powers(session: Session, inc: Incident, unit: Unit, taxonomy: Taxonomy) -> None:

@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from xunfang.core.errors import Conflict, InvalidInput, NotFound
+from xunfang.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from xunfang.forces.types import ForceType, UnitStatus
 from xunfang.incidents.categories import Taxonomy
 from xunfang.incidents.lifecycle import RELEASES_UNITS, EventType, Status, apply
@@ -40,14 +40,32 @@ class IncidentInput:
         return hashlib.sha256(body.encode()).hexdigest()
 
 
+MAX_SKEW_S = 300  # a client clock this far ahead is tolerated (and corrected); beyond, 422
+
+
 @dataclass(frozen=True)
 class Scope:
-    """Which incidents a user may see: all, or those of one station / sub-bureau."""
+    """Which incidents a user may see (all, or those of one station / sub-bureau) and, for a
+    patrol account, the one unit whose incidents it may report on."""
 
     area: str | None = None
+    unit: str | None = None
 
     def allows(self, inc: Incident | Place) -> bool:
         return self.area is None or self.area in (inc.station_code, inc.subbureau_code)
+
+    def check_field_event(self, kind: EventType, inc: Incident, active: Sequence[Assignment]) -> None:
+        """A patrol account reports progress only on incidents its own unit is assigned to, and
+        never cancels one (that is the dispatcher's decision)."""
+        if self.unit is None:
+            return
+        if kind is EventType.CANCEL:
+            raise Forbidden("a patrol account may not cancel an incident; ask the dispatcher")
+        if not any(a.unit_id == self.unit for a in active):
+            raise Forbidden(
+                f"unit {self.unit} is not assigned to incident {inc.id}; "
+                "a patrol account reports only on its own unit's incidents"
+            )
 
 
 def create(
@@ -67,8 +85,13 @@ def create(
     priority = data.priority if data.priority is not None else cat.default_priority
     tier = response_tier(priority, loc.place_class)
     reported = data.reported_at or now
-    if (reported - now).total_seconds() > 300:
-        raise InvalidInput(f"reported_at {reported.isoformat()} is in the future", field="reported_at")
+    if (reported - now).total_seconds() > MAX_SKEW_S:
+        raise InvalidInput(
+            f"reported_at {reported.isoformat()} is more than {MAX_SKEW_S} s ahead of the server clock "
+            "(send ISO 8601 with the right UTC offset)",
+            field="reported_at",
+        )
+    reported = min(reported, now)  # a fast client clock: the call cannot postdate its receipt
     try:
         with session.begin():  # one transaction: key lookup, incident, event, key row, audit row
             existing = _lookup(session, key, digest)
@@ -234,8 +257,9 @@ def post_event(
     with session.begin():
         inc = get(session, incident_id, scope, lock=True)
         before = Status(inc.status)
-        after = apply(before, kind)
         active = active_assignments(session, inc.id)
+        scope.check_field_event(kind, inc, active)
+        after = apply(before, kind)
         if kind is EventType.ARRIVED:
             _check_arrival(session, active)
             inc.on_scene_at = now

@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    false,
     text,
 )
 from sqlalchemy.engine import Dialect
@@ -89,6 +90,25 @@ class User(Base):
     first_failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # progressive delay: no password is checked before this instant; lockouts in a row double
+    next_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    lockouts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # TOTP (RFC 6238) secret, AES-256-GCM encrypted; the last accepted time step stops replays
+    mfa_secret: Mapped[str | None] = mapped_column(EncryptedText, nullable=True)
+    mfa_last_step: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # revocation: tokens carry the version they were issued under; revoking increments it
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
+class AuthSession(Base):
+    """One login (the token's ``sid``): last activity for the idle lock, shared by all workers."""
+
+    __tablename__ = "auth_sessions"
+    sid: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_name: Mapped[str] = mapped_column(String(64), index=True)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class Unit(Base):

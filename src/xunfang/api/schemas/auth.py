@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from xunfang.api.schemas.base import ReadModel
+from xunfang.api.schemas.base import ReadModel, StrictModel
 
 
 class Token(ReadModel):
@@ -20,3 +20,19 @@ class Me(ReadModel):
     station: str | None
     unit_id: str | None
     actions: list[str]
+
+
+class MfaEnrolment(ReadModel):
+    user: str
+    secret: str
+    otpauth_uri: str
+
+
+class RevokeIn(StrictModel):
+    disable: bool = False
+
+
+class Revocation(ReadModel):
+    user: str
+    session_version: int
+    disabled: bool

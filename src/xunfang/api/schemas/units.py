@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from xunfang.api.schemas.base import Lat, Lon, ReadModel, StrictModel, Timestamp
+
+
+def _not_ahead(at: datetime) -> datetime:
+    """A device clock slightly ahead (≤ 60 s) is corrected to the server's now: a future ``at``
+    stored as the latest fix would make the unit's next, correct fixes look older and be dropped.
+    Fixes further ahead are refused by the route (422 naming the field)."""
+    now = datetime.now(UTC)
+    return now if now < at <= now + timedelta(seconds=60) else at
 
 
 class PositionIn(StrictModel):
     unit_id: Annotated[str, Field(min_length=1, max_length=64)]
     lon: Lon
     lat: Lat
-    at: Timestamp
+    at: Annotated[Timestamp, AfterValidator(_not_ahead)]
 
 
 class PositionResult(ReadModel):
