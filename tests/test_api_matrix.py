@@ -166,7 +166,11 @@ def test_station_ownership(engine: Engine) -> None:
             == 404
         )
         assert e not in [i["id"] for i in client.get("/api/v1/incidents", headers=st).json()["items"]]
-        # its own incident: yes, but only with its own units
+        # its own incident: yes, but only with its own units, which are all it is offered
+        offered = client.get(f"/api/v1/incidents/{w}/recommendations", headers=st).json()["items"]
+        assert {c["unit_id"] for c in offered} == {"U-PAT-1", "U-VOL-1", "U-GRD-1", "U-DRN-1"}
+        offered = client.get(f"/api/v1/incidents/{w}/recommendations", headers=disp).json()["items"]
+        assert "U-PAT-2" in {c["unit_id"] for c in offered}
         r = client.post(f"/api/v1/incidents/{w}/assignments", json={"unit_id": "U-PAT-2"}, headers=st)
         assert r.status_code == 403 and "ST-E" in r.json()["detail"]
         r = client.post(f"/api/v1/incidents/{w}/assignments", json={"unit_id": "U-PAT-1"}, headers=st)

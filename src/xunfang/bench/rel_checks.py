@@ -17,7 +17,7 @@ import httpx
 
 from xunfang.bench.loadgen import LoadClient
 from xunfang.bench.rel_load import login
-from xunfang.bench.service import Tally, _free_port, _incidents, _pct, _positions, _start
+from xunfang.bench.service import Tally, _free_port, _incidents, _pct, _positions, _start, incident_sites
 
 
 def privacy(tmp: Path) -> dict[str, Any]:
@@ -211,8 +211,9 @@ async def _surge(base: str, seconds: float, inc_rate: float, pos_rate: float) ->
     async with LoadClient(base, timeout=30, max_connections=64) as c:
         c.headers.update(login(base))
         units = [u for u in (await c.get("/units")).json()["items"] if u["lon"] is not None]
+        sites = await incident_sites(c, units)
         t, end, t0 = Tally(), time.monotonic() + seconds, time.monotonic()
-        await asyncio.gather(_positions(c, units, pos_rate, end, t), _incidents(c, units, inc_rate, end, t))
+        await asyncio.gather(_positions(c, units, pos_rate, end, t), _incidents(c, sites, inc_rate, end, t))
         elapsed = time.monotonic() - t0
     ms = t.intake_ms
     return {

@@ -132,18 +132,37 @@ async def _one_incident(c: LoadClient, body: dict[str, Any], key: str, t: Tally)
         t.error(f"incident {exc.kind}")
 
 
-async def _incidents(c: LoadClient, units: list[dict[str, Any]], rate: float, end: float, t: Tally) -> None:
+async def incident_sites(
+    c: LoadClient, units: list[dict[str, Any]], n: int = 5000
+) -> list[tuple[float, float]]:
+    """Incident places within ~50 m of the units, kept only inside the service's station areas
+    (a unit at a post on the city's edge would otherwise draw correct 422s for points outside)."""
+    import shapely
+
+    areas = shapely.from_geojson((await c.get("/map/districts")).content)
+    area = shapely.union_all(shapely.get_parts(areas))
+    rng = np.random.default_rng(3)
+    pick = rng.integers(0, len(units), n)
+    lon = np.array([units[i]["lon"] for i in pick]) + rng.uniform(-0.0005, 0.0005, n)
+    lat = np.array([units[i]["lat"] for i in pick]) + rng.uniform(-0.0005, 0.0005, n)
+    inside = shapely.contains_xy(area, lon, lat)
+    return list(zip(lon[inside].tolist(), lat[inside].tolist(), strict=True))
+
+
+async def _incidents(
+    c: LoadClient, sites: list[tuple[float, float]], rate: float, end: float, t: Tally
+) -> None:
     rng = random.Random(2)
     tasks: list[asyncio.Task[None]] = []
     n = 0
     t_start = time.monotonic()
     while time.monotonic() < end:
-        u = units[rng.randrange(len(units))]
+        lon, lat = sites[rng.randrange(len(sites))]
         body = {
             "category": rng.choice(CATEGORIES),
             "source": "call_110",
-            "lon": u["lon"] + rng.uniform(-0.0005, 0.0005),
-            "lat": u["lat"] + rng.uniform(-0.0005, 0.0005),
+            "lon": lon,
+            "lat": lat,
             "description": "bench (simulated)",
             "reported_at": datetime.now(UTC).isoformat(),
         }
@@ -162,13 +181,14 @@ async def _drive(
         )
         c.headers["Authorization"] = f"Bearer {r.json()['access_token']}"
         units = [u for u in (await c.get("/units")).json()["items"] if u["lon"] is not None]
+        sites = await incident_sites(c, units)
         t = Tally()
         end = time.monotonic() + seconds
         t0 = time.monotonic()
         await asyncio.gather(
             _positions(c, units, len(units) * 1.0, end, t),
             _positions(c, units, extra_positions_per_s, end, t),
-            _incidents(c, units, incidents_per_s, end, t),
+            _incidents(c, sites, incidents_per_s, end, t),
         )
         elapsed = time.monotonic() - t0
         lost = 0

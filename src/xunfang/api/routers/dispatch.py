@@ -16,7 +16,7 @@ from xunfang.dispatch.recommend import IncidentView, Policy, UnitState, recommen
 from xunfang.forces.types import ForceType, UnitStatus
 from xunfang.store import incidents as store
 from xunfang.store.assignments import assign
-from xunfang.store.models import Unit, utcnow
+from xunfang.store.models import JurisdictionNode, Unit, utcnow
 
 router = APIRouter(prefix="/incidents", tags=["dispatch"])
 Dispatcher = Annotated[Principal, Depends(require_role(*DISPATCH))]
@@ -36,11 +36,18 @@ def recommendations(incident_id: int, ctx: CtxDep, user: Dispatcher) -> Recommen
     network = ctx.need_network()
     now = utcnow()
     with ctx.read_sessions() as session, session.begin():
-        inc = store.locate(session, _id(incident_id), scope_of(user))
+        scope = scope_of(user)
+        inc = store.locate(session, _id(incident_id), scope)
         cols = (Unit.id, Unit.force_type, Unit.status, Unit.shift_start_min, Unit.shift_end_min)
         units = session.execute(select(*cols)).all()
         force = {u.id: u.force_type for u in units}
         assigned = tuple(_FORCE[force[a]] for a in store.assigned_units(session, inc.id))
+        if scope.area is not None:  # a station account is offered only the units it may send
+            area = JurisdictionNode.code == Unit.station_code
+            own = select(Unit.id).outerjoin(JurisdictionNode, area)
+            own = own.where((Unit.station_code == scope.area) | (JurisdictionNode.parent_code == scope.area))
+            mine = set(session.execute(own).scalars())
+            units = [u for u in units if u.id in mine]
     fixes = ctx.positions.snapshot()
     states = []
     for u in units:

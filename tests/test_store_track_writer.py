@@ -1,0 +1,122 @@
+"""Positions off the request path: the batch writer, the known-unit check, SQLite's write gate."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, func, select, text
+from sqlalchemy.exc import OperationalError
+
+from svc_world import jurisdiction, seed
+from xunfang.core.errors import NotFound
+from xunfang.store import track_writer
+from xunfang.store.db import make_engine, session_factory
+from xunfang.store.migrate import upgrade
+from xunfang.store.models import UnitPosition, UnitTrack
+from xunfang.store.track_writer import TrackWriter
+from xunfang.store.units import Fix, KnownUnits
+
+T0 = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+
+
+def _fixes(n: int) -> list[Fix]:
+    return [Fix("U-PAT-1", -87.65 + i * 1e-4, 41.86, T0 + timedelta(seconds=i)) for i in range(n)]
+
+
+def _tracks(engine: Engine) -> int:
+    with session_factory(engine)() as s, s.begin():
+        return int(s.execute(select(func.count()).select_from(UnitTrack)).scalar_one())
+
+
+def test_writer_stores_every_fix_and_the_newest_position(engine: Engine) -> None:
+    seed(engine, jurisdiction())
+    writer = TrackWriter(session_factory(engine), interval_s=0.01)
+    writer.submit(_fixes(30))
+    writer.submit([Fix("U-PAT-1", 0.0, 0.0, T0 - timedelta(hours=1))])  # older: track only
+    deadline = time.monotonic() + 30
+    while _tracks(engine) < 31 and time.monotonic() < deadline:  # the thread writes on its own
+        time.sleep(0.05)
+    writer.close()
+    assert _tracks(engine) == 31 and writer.pending == 0 and writer.written == 31
+    with session_factory(engine)() as s, s.begin():
+        row = s.get_one(UnitPosition, "U-PAT-1")
+    assert row.at == T0 + timedelta(seconds=29)
+
+
+def test_a_failed_write_keeps_the_batch(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    seed(engine, jurisdiction())
+    writer = TrackWriter(session_factory(engine), interval_s=3600)  # no background write here
+    real = track_writer.ingest
+
+    def refuse(*_a: object, **_k: object) -> None:
+        raise OperationalError("INSERT", None, Exception("disk I/O error"))
+
+    monkeypatch.setattr(track_writer, "ingest", refuse)
+    writer.submit(_fixes(5))
+    with pytest.raises(OperationalError):
+        writer.flush()
+    assert writer.pending == 5 and _tracks(engine) == 0
+    monkeypatch.setattr(track_writer, "ingest", real)
+    writer.submit(_fixes(2))
+    writer.close()
+    assert writer.pending == 0 and _tracks(engine) == 7
+
+
+def test_writer_bounds_its_queue(engine: Engine) -> None:
+    seed(engine, jurisdiction())
+    writer = TrackWriter(session_factory(engine), interval_s=3600, max_pending=10)
+    writer.submit(_fixes(25))
+    assert writer.pending == 10 and writer.dropped == 15
+    writer.close()
+    assert _tracks(engine) == 10
+
+
+def test_known_units_names_the_unknown(engine: Engine) -> None:
+    seed(engine, jurisdiction())
+    known = KnownUnits()
+    known.check(session_factory(engine), {"U-PAT-1", "U-PAT-2"})
+    with pytest.raises(NotFound, match="U-NOPE"):
+        known.check(session_factory(engine), {"U-PAT-1", "U-NOPE"})
+
+
+def test_sqlite_writers_queue_and_readers_do_not_wait(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'gate.db'}")
+    upgrade(engine)
+    with engine.begin() as c:
+        c.execute(text("CREATE TABLE t (v INTEGER)"))
+    sessions, reads = session_factory(engine), session_factory(engine, read_only=True)
+    holding, release = threading.Event(), threading.Event()
+
+    def long_writer() -> None:
+        with sessions() as s, s.begin():
+            s.execute(text("INSERT INTO t VALUES (1)"))
+            holding.set()
+            release.wait(30)
+
+    first = threading.Thread(target=long_writer)
+    first.start()
+    assert holding.wait(30)
+    with reads() as s, s.begin():  # a reader gets in while the write lock is held
+        assert s.execute(text("SELECT count(*) FROM t")).scalar_one() == 0
+    errors: list[Exception] = []
+
+    def writer(v: int) -> None:
+        try:
+            with sessions() as s, s.begin():
+                s.execute(text("INSERT INTO t VALUES (:v)"), {"v": v})
+        except Exception as exc:
+            errors.append(exc)
+
+    others = [threading.Thread(target=writer, args=(v,)) for v in range(2, 12)]
+    for t in others:
+        t.start()
+    release.set()
+    for t in [first, *others]:
+        t.join(60)
+    assert errors == []
+    with reads() as s, s.begin():
+        assert s.execute(text("SELECT count(*) FROM t")).scalar_one() == 11
