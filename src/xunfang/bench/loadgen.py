@@ -25,6 +25,10 @@ class LoadError(Exception):
         self.kind = kind
 
 
+class _Stale(Exception):
+    """The connection was closed by the server before it answered."""
+
+
 @dataclass(frozen=True)
 class Reply:
     status_code: int
@@ -86,20 +90,42 @@ class LoadClient:
             head += [f"Content-Type: {ctype}", f"Content-Length: {len(body)}"]
         raw = ("\r\n".join(head) + "\r\n\r\n").encode() + body
         async with self._slots:
-            conn = self._idle.pop() if self._idle else None
+            while self._idle:  # a kept connection the server closed meanwhile: try the next
+                conn = self._idle.pop()
+                try:
+                    return await self._send(conn, raw)
+                except _Stale:
+                    continue
             try:
-                if conn is None:
-                    conn = await asyncio.wait_for(asyncio.open_connection(self.host, self.port), self.timeout)
-                reply, keep = await asyncio.wait_for(_exchange(conn, raw), self.timeout)
-            except (OSError, TimeoutError, asyncio.IncompleteReadError, ValueError) as exc:
-                if conn is not None:
-                    conn[1].close()
+                conn = await asyncio.wait_for(asyncio.open_connection(self.host, self.port), self.timeout)
+            except (OSError, TimeoutError) as exc:
                 raise LoadError(f"{method} {path}: {exc!r}", type(exc).__name__) from None
-            if keep:
-                self._idle.append(conn)
-            else:
-                conn[1].close()
-            return reply
+            try:
+                return await self._send(conn, raw)
+            except _Stale as exc:
+                raise LoadError(f"{method} {path}: {exc.__cause__!r}", "ConnectionClosed") from None
+
+    async def _send(self, conn: _Conn, raw: bytes) -> Reply:
+        """One exchange; a connection that dies before any answer byte raises :class:`_Stale`
+        (as with any keep-alive client, such a request is sent again on a fresh connection)."""
+        try:
+            reply, keep = await asyncio.wait_for(_exchange(conn, raw), self.timeout)
+        except asyncio.IncompleteReadError as exc:
+            conn[1].close()
+            if not exc.partial:
+                raise _Stale from exc
+            raise LoadError(f"answer cut short: {exc!r}", "IncompleteRead") from None
+        except (ConnectionResetError, BrokenPipeError) as exc:
+            conn[1].close()
+            raise _Stale from exc
+        except (OSError, TimeoutError, ValueError) as exc:
+            conn[1].close()
+            raise LoadError(repr(exc), type(exc).__name__) from None
+        if keep:
+            self._idle.append(conn)
+        else:
+            conn[1].close()
+        return reply
 
 
 def _dumps(obj: Any) -> bytes:

@@ -26,7 +26,7 @@ from xunfang.network.kernels import multi_source
 INF = np.inf
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def collect_owned(indptr, adj, start, unit, owner, dist, out):  # type: ignore[no-untyped-def]  # noqa: PLR0917
     """Clear and list the nodes owned by ``unit`` (its tree hangs from its node ``start``)."""
     if owner[start] != unit:
@@ -52,7 +52,7 @@ def collect_owned(indptr, adj, start, unit, owner, dist, out):  # type: ignore[n
     return n
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def reseed(  # type: ignore[no-untyped-def]  # noqa: PLR0917
     rindptr, radj, rw, cleared, n_cleared, dist, owner, uhead, unext, unit_off, cutoff,
     seed_node, seed_d, seed_own,
@@ -87,7 +87,7 @@ def reseed(  # type: ignore[no-untyped-def]  # noqa: PLR0917
     return n
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def link_units(uhead, unext, nodes):  # type: ignore[no-untyped-def]
     """Lists of the units standing on each node, in index order (``uhead`` must be clear there)."""
     for u in range(nodes.size - 1, -1, -1):
@@ -96,7 +96,7 @@ def link_units(uhead, unext, nodes):  # type: ignore[no-untyped-def]
         uhead[v] = u
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def seed_order(nodes, d, by_node):  # type: ignore[no-untyped-def]
     """Order in which to inject seeds: by start label, or by node for the per-unit search.
 
@@ -106,7 +106,7 @@ def seed_order(nodes, d, by_node):  # type: ignore[no-untyped-def]
     return np.argsort(nodes) if by_node else np.argsort(d)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def unit_unlink(uhead, unext, node, unit):  # type: ignore[no-untyped-def]
     """Remove ``unit`` from the list of units standing on ``node``."""
     u = uhead[node]
@@ -123,7 +123,7 @@ def unit_unlink(uhead, unext, node, unit):  # type: ignore[no-untyped-def]
         u = unext[u]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def unit_link(uhead, unext, node, unit):  # type: ignore[no-untyped-def]
     """Add ``unit`` to the list of units standing on ``node`` (kept in index order)."""
     u = uhead[node]
@@ -157,7 +157,7 @@ def _tier(reach, th):  # type: ignore[no-untyped-def]
     return th.size - c if c > 0 else -1
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def edge_stats_full(  # type: ignore[no-untyped-def]  # noqa: PLR0917
     indptr, w, seg_u0, seg_w0, seg_u1, seg_w1, seg_len, th, node_s, tier, seg_sum, covered
 ):
@@ -194,7 +194,7 @@ def edge_stats_full(  # type: ignore[no-untyped-def]  # noqa: PLR0917
             covered[t] += (1.0 if acc > 1.0 else acc) * seg_len[s]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def edge_stats_update(  # type: ignore[no-untyped-def]  # noqa: PLR0917
     indptr, edge_u, w, seg, seg_e0, seg_e1, seg_len, th, node_s, nodes, n_nodes,
     tier, seg_sum, covered, smark, slist,
@@ -227,7 +227,7 @@ def edge_stats_update(  # type: ignore[no-untyped-def]  # noqa: PLR0917
             covered[t] += ((1.0 if acc > 1.0 else acc) - (1.0 if old > 1.0 else old)) * seg_len[s]
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def move_unit(  # type: ignore[no-untyped-def]  # noqa: PLR0917
     indptr, adj, w, rindptr, radj, rw, edge_u, seg, seg_e0, seg_e1, seg_len, th, delta, nb, cutoff,
     unit, new_node, off_s, unit_node, unit_off, uhead, unext, dist, owner, qflag, bq, bc,

@@ -10,6 +10,10 @@ algorithm); a larger ``delta`` trades a few re-scans for fewer empty buckets. Ei
 bucket is empty every label in it is final, so the answers are exact shortest-path times; the
 tests check that against networkx and scipy.
 
+The kernels release the GIL (``nogil``): in the service a ranking runs on one core while other
+request threads go on in Python on the other. Callers keep one workspace per thread or take a
+lock (:class:`xunfang.network.router.Router` does).
+
 The searches never allocate per query: the caller passes work arrays (see
 :class:`xunfang.network.router.Workspace`) and every search first restores the entries the
 previous one touched, so a top-10 query on a million nodes costs only what it visits.
@@ -43,7 +47,7 @@ def _heap_less(ka, ia, kb, ib):  # type: ignore[no-untyped-def]
     return ka < kb or (ka == kb and ia < ib)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _heap_push(hk, hi, size, key, idx):  # type: ignore[no-untyped-def]
     """Push (key, idx) onto the binary min-heap ``hk``/``hi`` of ``size`` items; returns the new size."""
     i = size
@@ -60,7 +64,7 @@ def _heap_push(hk, hi, size, key, idx):  # type: ignore[no-untyped-def]
     return size + 1
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _heap_pop(hk, hi, size):  # type: ignore[no-untyped-def]
     """Remove the heap's top (read it from ``hk[0]``/``hi[0]`` first); returns the new size."""
     size -= 1
@@ -85,7 +89,7 @@ def _heap_pop(hk, hi, size):  # type: ignore[no-untyped-def]
     return size
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def search_targets(  # type: ignore[no-untyped-def]  # noqa: PLR0917
     indptr, adj, w, eid, clen, delta, nb, source, tnode, toff, k, cutoff, want_pred,
     dist, met, pred, state, bq, bc, thead, tnext, blist, hk, hi, out_idx, out_tot, out_met,
@@ -188,7 +192,7 @@ def search_targets(  # type: ignore[no-untyped-def]  # noqa: PLR0917
     return n_out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def multi_source(  # type: ignore[no-untyped-def]  # noqa: PLR0917
     indptr, adj, w, delta, nb, cutoff, seed_node, seed_d, seed_own,
     dist, owner, qflag, bq, bc, track, chg, chg_list, n_chg,
@@ -270,7 +274,7 @@ def multi_source(  # type: ignore[no-untyped-def]  # noqa: PLR0917
     return 0
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def multi_source_each(  # type: ignore[no-untyped-def]  # noqa: PLR0917
     indptr, adj, w, delta, nb, cutoff, seed_node, seed_d, seed_own, dist, owner, qflag, bq, bc,
 ):  # fmt: skip
@@ -297,7 +301,7 @@ def multi_source_each(  # type: ignore[no-untyped-def]  # noqa: PLR0917
     return 0
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def path_edges(pred, edge_u, source, target):  # type: ignore[no-untyped-def]
     """Edge ids of the forward path ``source → target`` from a predecessor-edge array."""
     n = 0

@@ -129,9 +129,9 @@ class Router:
         self.delta = float(delta) if delta is not None else bucket_width(w)
         self.n_buckets = int(float(w.max()) / self.delta) + 3
         self._ws: Workspace | None = None
-        # One workspace per router: the service's request threads take turns (the compiled
-        # search holds the GIL anyway, so the lock costs no parallelism); results are copied out
-        # before it is released.
+        # One workspace per router: request threads take turns on it (the compiled search runs
+        # without the GIL, so other threads go on meanwhile); results are copied out before the
+        # lock is released.
         self._lock = threading.Lock()
 
     @property
