@@ -131,7 +131,7 @@ def test_client_clock_skew(engine: Engine) -> None:
 def test_position_times_across_offsets_and_skew(engine: Engine) -> None:
     """Positions sent in local offsets order by their UTC instant; a fix from a device clock a
     little ahead is corrected to now, so the unit's next correct fix is not dropped as older."""
-    with service(engine) as (client, _ctx):
+    with service(engine) as (client, ctx):
         disp = token(client, "dispatcher")
         now = datetime.now(UTC).replace(microsecond=0)
         older = (now - timedelta(minutes=2)).astimezone(SHANGHAI).isoformat()
@@ -158,6 +158,7 @@ def test_position_times_across_offsets_and_skew(engine: Engine) -> None:
         far = (datetime.now(UTC) + timedelta(minutes=5)).isoformat()
         r = client.post("/api/v1/units/positions", json=[fix("U-PAT-2", far, 0.05)], headers=disp)
         assert r.status_code == 422
+        ctx.tracks.flush()  # the tables follow the in-memory positions within a fraction of a second
         with session_factory(engine)() as s, s.begin():
             latest = {p.unit_id: p for p in s.execute(select(UnitPosition)).scalars()}
             tracks = s.execute(select(UnitTrack.at).where(UnitTrack.unit_id == "U-PAT-1")).scalars().all()

@@ -305,6 +305,11 @@ def test_role_based_ui_volunteer_and_dispatcher(page: Any, server: Server) -> No
     vol.wait_for_selector("[data-testid=forbidden]")
     vol.context.close()
 
+    # fresh fixes, so that units are eligible however long the earlier tests took (stale after 2 min)
+    units = httpx.get(f"{server.url}/api/v1/units", headers=admin).json()["items"]
+    now = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime())
+    fixes = [{"unit_id": u["id"], "lon": u["lon"], "lat": u["lat"], "at": now} for u in units if u["lon"]]
+    assert httpx.post(f"{server.url}/api/v1/units/positions", json=fixes, headers=admin).status_code == 202
     disp = _open_as(page, server, "demo-dispatcher", path)
     disp.wait_for_selector("[data-testid=rec-row] [data-testid=dispatch]")
     assert {"demo-dispatcher", "调度员"} <= set(disp.inner_text("[data-testid=who]").split(" · "))
