@@ -91,3 +91,13 @@ def test_target_reads_schema_from_search_path() -> None:
     assert target("sqlite:////tmp/x.db").where == "/tmp/x.db"
     with pytest.raises(InvalidInput, match="mysql"):
         target("mysql://x/y")
+
+
+@pytest.mark.parametrize("db", ["postgres"], indirect=True)
+def test_bench_restore_timing_restores_every_generated_incident(db: DB, tmp_path: Path) -> None:
+    from xunfang.bench.rel_backup import restore_timing
+
+    assert db.schema is not None
+    got = restore_timing(_url(db), db.schema, PG_URL, tmp_path, 1000)
+    assert got["restored_incidents"] == got["incidents"] == 1000
+    assert got["generated_rows"] is True and "restore_1m_s" not in got
