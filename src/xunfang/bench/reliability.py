@@ -8,6 +8,7 @@ listed under ``not_measured`` with the reason, never filled in.
 from __future__ import annotations
 
 import contextlib
+import json
 import secrets
 import tempfile
 import time
@@ -155,6 +156,12 @@ def command(
     pg_url: Annotated[
         str, typer.Option(help="PostgreSQL for the surge and workers (fresh schemas)")
     ] = PG_DEFAULT,
+    separate: Annotated[
+        Path | None,
+        typer.Option(
+            help="JSON of an earlier --json run (e.g. --only backup, full) filling targets this run lacks"
+        ),
+    ] = None,
 ) -> None:
     """Crash, database restart, disk full, privacy canaries, audit tampering, fuzzing, surge, workers."""
     from dataclasses import replace
@@ -172,7 +179,13 @@ def command(
     result = run(profile, chosen, pg_url)
     if markdown is not None:
         markdown.parent.mkdir(parents=True, exist_ok=True)
-        markdown.write_text(render(result, quick=quick), encoding="utf-8")
+        earlier = None
+        if separate is not None:
+            try:
+                earlier = json.loads(separate.read_text(encoding="utf-8"))
+            except (OSError, ValueError) as exc:
+                raise InvalidInput(f"--separate {separate}: not a readable JSON result ({exc})") from exc
+        markdown.write_text(render(result, quick=quick, separate=earlier), encoding="utf-8")
     if as_json or markdown is None:
         print_json(result)
 
