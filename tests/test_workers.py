@@ -82,6 +82,22 @@ def test_relay_delivers_other_workers_events_once() -> None:
     assert {e.get("incident_id") or e.get("unit_id") for e in remote} == {1, "U-1"}
 
 
+def test_relay_without_redis_still_delivers_locally() -> None:
+    """A worker (re)started while Redis is down serves its own subscribers and keeps retrying."""
+
+    async def scenario() -> dict[str, Any]:
+        b = RelayBroker("redis://127.0.0.1:1/0", channel="xunfang:test:down")
+        b.start()
+        try:
+            sub = b.subscribe(lambda _e: True)
+            b.publish({"kind": "incident", "incident_id": 7})
+            return await asyncio.wait_for(sub.queue.get(), 5)
+        finally:
+            b.stop(flush_s=0.1)
+
+    assert asyncio.run(scenario())["incident_id"] == 7
+
+
 @pytest.mark.parametrize("db", ["postgres"], indirect=True)
 def test_deadline_watchers_of_several_workers_record_once(engine: Engine) -> None:
     """Eight watchers check the same overdue incidents at the same moment: each deadline is recorded

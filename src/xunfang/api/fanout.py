@@ -28,7 +28,6 @@ from typing import Any
 import redis
 
 from xunfang.api.live import Broker, Event
-from xunfang.core.errors import Unavailable
 
 log = logging.getLogger(__name__)
 CHANNEL = "xunfang:live"
@@ -70,11 +69,14 @@ class RelayBroker(Broker):
         self.sent = self.received = self.dropped_outgoing = 0
 
     def start(self) -> None:
-        """Subscribe before the worker serves (so no event of another worker is missed after start)."""
+        """Subscribe before the worker serves (so no event of another worker is missed after start).
+
+        Redis being down does not stop the worker (a rolling restart during a Redis outage must still
+        bring workers up): it serves with local delivery and the listener keeps resubscribing."""
         try:
             self._pubsub = self._subscribe()
         except redis.RedisError as exc:
-            raise Unavailable(f"Redis for the live fan-out is unreachable: {exc}") from exc
+            log.warning("fan-out: Redis unreachable at start (%s); local delivery only until it is back", exc)
         for target, name in ((self._send_loop, "fanout-send"), (self._listen_loop, "fanout-listen")):
             t = threading.Thread(target=target, name=name, daemon=True)
             t.start()
