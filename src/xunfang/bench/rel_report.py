@@ -61,6 +61,8 @@ def render(result: dict[str, Any], *, quick: bool, separate: dict[str, Any] | No
     restore) whose figures fill targets this run did not measure, each marked as such."""
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     cmd = "xunfang bench reliability " + ("--quick " if quick else "") + "--markdown docs/RELIABILITY.md"
+    if separate is not None:
+        cmd += " --separate EARLIER.json"
     lines = [
         "# Reliability figures",
         "",
