@@ -23,7 +23,7 @@ def test_cli_audit_only_prints_measured_and_not_measured(tmp_path: Path) -> None
     got = json.loads(r.output)
     assert got["audit"]["detected"] == got["audit"]["tamper_cases"] == 5
     assert "crash" not in got and "crash" in got["not_measured"]
-    assert "workers.lost" in got["not_measured"]
+    assert "workers" in got["not_measured"] and "workers.lost" not in got["not_measured"]
     text = md.read_text()
     assert "power loss" in text and "| `crash.lost` | not measured |" in text
 
@@ -48,3 +48,11 @@ def test_disk_full_no_server_errors_no_false_acks() -> None:
     assert got["false_acks"] == 0
     assert got["reads_ok"] == got["reads"]
     assert got["never_acked_after_space_returned"] == 0
+
+
+def test_report_takes_missing_figures_from_a_separate_run_and_says_so() -> None:
+    separate = {"backup": {"restore_1m_s": 13.7}, "scenario_seconds": {"backup": 80.0}}
+    text = render({"workers": {"rolling_restart_failed": 0, "lost": 0}}, quick=True, separate=separate)
+    assert "| `workers.lost` | 0 | == 0 | yes |" in text
+    assert "| `backup.restore_1m_s` | 13.7 (separate run) | <= 300 | yes |" in text
+    assert "--only backup --json" in text

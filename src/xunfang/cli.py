@@ -66,6 +66,8 @@ def _register() -> None:
     app.add_typer(network_cli.app, name="network")
     app.command(context_settings=COORD_ARGS)(network_cli.route)
     app.command()(api_cli.serve)
+    app.command()(api_cli.backup)
+    app.command()(api_cli.restore)
     app.command()(demo_cli.demo)
     app.add_typer(api_cli.users_app, name="users")
     app.add_typer(api_cli.audit_app, name="audit")

@@ -24,12 +24,7 @@ def build_context(
     settings = get_settings()
     sessions = session_factory(engine)
     if demo:
-        with sessions() as s:
-            users = demo_seed.seed(s, demo, settings.data_dir)
-        echo(f"demo city {demo}: demo users (name / password / role):")
-        for u in users:
-            extra = f" station={u.station}" if u.station else f" unit={u.unit}" if u.unit else ""
-            echo(f"  {u.name} / {u.password} / {u.role.value}{extra}")
+        seed_demo(engine, demo, echo=echo)
     with sessions() as s, s.begin():
         jur = jstore.load(s)
     network = None
@@ -43,3 +38,14 @@ def build_context(
             except Unavailable as exc:
                 echo(f"warning: {exc}; recommendations and coverage will answer 503")
     return ServiceContext(settings=settings, engine=engine, jurisdiction=jur, network=network)
+
+
+def seed_demo(engine: Engine, demo: str, *, echo: Callable[[str], None] = print) -> None:
+    """Seed a demo city (idempotent) and print its users; `serve --workers` does this once, in the
+    parent, before the workers start."""
+    with session_factory(engine)() as s:
+        users = demo_seed.seed(s, demo, get_settings().data_dir)
+    echo(f"demo city {demo}: demo users (name / password / role):")
+    for u in users:
+        extra = f" station={u.station}" if u.station else f" unit={u.unit}" if u.unit else ""
+        echo(f"  {u.name} / {u.password} / {u.role.value}{extra}")

@@ -21,7 +21,11 @@ WAITING = (Status.RECEIVED.value, Status.DISPATCHED.value, Status.EN_ROUTE.value
 
 
 def check_deadlines(session: Session, now: datetime) -> list[Event]:
-    """Mark and record deadlines passed since the last check; returns live-feed events."""
+    """Mark and record deadlines passed since the last check; returns live-feed events.
+
+    Every worker runs this watcher. The rows are locked (FOR UPDATE) and the flags are part of the
+    condition, so when two workers check at once the second waits, re-reads the flag the first set
+    and finds nothing: each deadline is recorded and published once (tests/test_workers.py)."""
     out: list[Event] = []
     with session.begin():
         late = (
@@ -32,6 +36,7 @@ def check_deadlines(session: Session, now: datetime) -> list[Event]:
                     Incident.deadline_at < now,
                     Incident.deadline_missed.is_(False),
                 )
+                .order_by(Incident.id)  # one lock order: watchers of several workers never deadlock
                 .with_for_update()
             )
             .scalars()
@@ -69,6 +74,7 @@ def check_deadlines(session: Session, now: datetime) -> list[Event]:
                     Incident.on_scene_at <= cutoff,
                     Incident.handover_prompted.is_(False),
                 )
+                .order_by(Incident.id)
                 .with_for_update()
             )
             .scalars()

@@ -8,10 +8,11 @@ listed under ``not_measured`` with the reason, never filled in.
 from __future__ import annotations
 
 import contextlib
+import json
 import secrets
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -21,14 +22,13 @@ import typer
 from xunfang.bench.service import PG_DEFAULT
 from xunfang.core.cli_support import print_json
 
-SCENARIOS = ("crash", "db_restart", "disk_full", "privacy", "audit", "fuzz", "surge")
+SCENARIOS = ("crash", "db_restart", "disk_full", "privacy", "audit", "fuzz", "surge", "workers", "backup")
 
 NOT_MEASURED = {
     "surge.*.fanout_p99_ms": "live-feed fan-out lag is not instrumented by this bench",
-    "workers.rolling_restart_failed": "the service runs one worker; no Redis/NATS fan-out yet",
-    "workers.lost": "the service runs one worker; no Redis/NATS fan-out yet",
     "disk_full.read_only": "no read-only database scenario in this bench; only a full disk is simulated",
-    "backup_restore": "no tested backup/restore procedure; 1M-incident restore not measured",
+    "backup.data_at_risk_s": "depends on the deployment's backup interval / WAL archiving, not "
+    "on this command (see docs/service.md, Backup and restore)",
     "overload_priority": "position-flood priority over intake not measured separately",
     "crash.assignments": "kills run under incident intake only; assignments are not in the crash load",
 }
@@ -41,6 +41,9 @@ class Profile:
     surge_s: float
     incidents_per_s: float = 50.0
     positions_per_s: float = 2000.0
+    worker_restarts: int = 1  # rolling restarts of `serve --workers 2`
+    worker_kills: int = 1  # single workers SIGKILLed after them
+    backup_incidents: int = 20_000  # generated rows dumped and restored (full: 1,000,000)
 
     @classmethod
     def quick(cls) -> Profile:
@@ -48,7 +51,14 @@ class Profile:
 
     @classmethod
     def full(cls) -> Profile:
-        return cls(kills=20, fuzz_examples=100, surge_s=600.0)
+        return cls(
+            kills=20,
+            fuzz_examples=100,
+            surge_s=600.0,
+            worker_restarts=3,
+            worker_kills=3,
+            backup_incidents=1_000_000,
+        )
 
 
 def run(profile: Profile, only: set[str], pg_url: str) -> dict[str, Any]:
@@ -65,6 +75,8 @@ def run(profile: Profile, only: set[str], pg_url: str) -> dict[str, Any]:
             "disk_full": rel_faults.disk_full,
             "fuzz": lambda: rel_fuzz.fuzz(tmp, profile.fuzz_examples),
             "surge": lambda: _surge(profile, tmp, pg_url),
+            "workers": lambda: _workers(profile, tmp, pg_url),
+            "backup": lambda: _backup(profile, tmp, pg_url),
         }
         timings: dict[str, float] = {}
         for name, step in steps.items():
@@ -82,11 +94,42 @@ def run(profile: Profile, only: set[str], pg_url: str) -> dict[str, Any]:
     return result
 
 
-def _surge(profile: Profile, tmp: Path, pg_url: str) -> dict[str, Any]:
+@contextlib.contextmanager
+def _pg_schema(pg_url: str, prefix: str) -> Iterator[str]:
+    """A fresh schema on ``pg_url``, dropped afterwards; yields a URL whose search_path is it."""
     from sqlalchemy import text
 
-    from xunfang.bench.rel_checks import surge
     from xunfang.store.db import drop_schema, make_engine
+
+    schema = prefix + secrets.token_hex(4)
+    try:
+        eng = make_engine(pg_url)
+        with eng.begin() as conn:
+            conn.execute(text(f"CREATE SCHEMA IF NOT EXISTS {schema}"))
+        sep = "&" if "?" in pg_url else "?"
+        yield f"{pg_url}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        with contextlib.suppress(Exception):  # PostgreSQL absent: nothing to drop
+            drop_schema(make_engine(pg_url), schema)
+
+
+def _workers(profile: Profile, tmp: Path, pg_url: str) -> dict[str, Any]:
+    from xunfang.bench.rel_workers import rolling
+
+    with _pg_schema(pg_url, "relworkers_") as url:
+        return rolling(url, tmp, workers=2, restarts=profile.worker_restarts, kills=profile.worker_kills)
+
+
+def _backup(profile: Profile, tmp: Path, pg_url: str) -> dict[str, Any]:
+    from xunfang.bench.rel_backup import restore_timing
+
+    with _pg_schema(pg_url, "relbackup_") as url:
+        schema = url.rsplit("%3D", 1)[1]
+        return restore_timing(url, schema, pg_url, tmp, profile.backup_incidents)
+
+
+def _surge(profile: Profile, tmp: Path, pg_url: str) -> dict[str, Any]:
+    from xunfang.bench.rel_checks import surge
 
     kw: dict[str, Any] = {
         "log_dir": tmp,
@@ -95,18 +138,11 @@ def _surge(profile: Profile, tmp: Path, pg_url: str) -> dict[str, Any]:
         "positions_per_s": profile.positions_per_s,
     }
     out: dict[str, Any] = {"sqlite": surge(f"sqlite:///{tmp / 'surge.db'}", **kw)}
-    schema = "relsurge_" + secrets.token_hex(4)
     try:
-        eng = make_engine(pg_url)
-        with eng.begin() as conn:
-            conn.execute(text(f"CREATE SCHEMA IF NOT EXISTS {schema}"))
-        sep = "&" if "?" in pg_url else "?"
-        out["postgres"] = surge(f"{pg_url}{sep}options=-csearch_path%3D{schema}", **kw)
+        with _pg_schema(pg_url, "relsurge_") as url:
+            out["postgres"] = surge(url, **kw)
     except Exception as exc:
         out["postgres"] = {"error": f"{type(exc).__name__}: {str(exc)[:300]}"}
-    finally:
-        with contextlib.suppress(Exception):  # PostgreSQL absent: nothing to drop
-            drop_schema(make_engine(pg_url), schema)
     return out
 
 
@@ -117,9 +153,17 @@ def command(
     markdown: Annotated[Path | None, typer.Option("--markdown", help="write docs/RELIABILITY.md")] = None,
     only: Annotated[str, typer.Option(help="comma-separated scenarios")] = ",".join(SCENARIOS),
     kills: Annotated[int | None, typer.Option(min=1, max=1000, help="override the SIGKILL count")] = None,
-    pg_url: Annotated[str, typer.Option(help="PostgreSQL for the surge (a fresh schema)")] = PG_DEFAULT,
+    pg_url: Annotated[
+        str, typer.Option(help="PostgreSQL for the surge and workers (fresh schemas)")
+    ] = PG_DEFAULT,
+    separate: Annotated[
+        Path | None,
+        typer.Option(
+            help="JSON of an earlier --json run (e.g. --only backup, full) filling targets this run lacks"
+        ),
+    ] = None,
 ) -> None:
-    """Crash, database restart, disk full, privacy canaries, audit tampering, fuzzing, surge."""
+    """Crash, database restart, disk full, privacy canaries, audit tampering, fuzzing, surge, workers."""
     from dataclasses import replace
 
     from xunfang.bench.rel_report import render
@@ -135,7 +179,13 @@ def command(
     result = run(profile, chosen, pg_url)
     if markdown is not None:
         markdown.parent.mkdir(parents=True, exist_ok=True)
-        markdown.write_text(render(result, quick=quick), encoding="utf-8")
+        earlier = None
+        if separate is not None:
+            try:
+                earlier = json.loads(separate.read_text(encoding="utf-8"))
+            except (OSError, ValueError) as exc:
+                raise InvalidInput(f"--separate {separate}: not a readable JSON result ({exc})") from exc
+        markdown.write_text(render(result, quick=quick, separate=earlier), encoding="utf-8")
     if as_json or markdown is None:
         print_json(result)
 

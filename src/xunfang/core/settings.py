@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     cache_dir: Path = Field(default_factory=lambda: Path(platformdirs.user_cache_dir("xunfang")))
     state_dir: Path = Field(default_factory=lambda: Path(platformdirs.user_data_dir("xunfang")))
     database_url: str = ""
+    # pub/sub that fans live events out across `xunfang serve --workers N` (xunfang.api.fanout)
+    redis_url: str = "redis://127.0.0.1:6379/0"
     secret_key: str = DEV_SECRET
     token_minutes: int = Field(default=480, ge=1, le=24 * 60)
     stale_position_s: float = Field(default=120.0, gt=0)

@@ -1,0 +1,169 @@
+"""The live feed across several API workers: a :class:`~xunfang.api.live.Broker` that also relays
+through Redis pub/sub.
+
+Every event published in this worker is delivered to its own subscribers at once (as the plain
+broker does) and sent to one Redis channel, tagged with this worker's id. A listener thread reads
+the channel and hands the events of *other* workers to the local subscribers; its own come back too
+and are skipped, so each subscriber sees each event exactly once whichever worker it is connected
+to. Redis pub/sub keeps no history: while Redis is unreachable local delivery goes on, outgoing
+events wait in a bounded queue (sent when it returns, counted as dropped when full) and events of
+other workers sent meanwhile are missed; the dashboard re-reads the board on reconnection anyway.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import queue
+import secrets
+import socket
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import redis
+
+from xunfang.api.live import Broker, Event
+
+log = logging.getLogger(__name__)
+CHANNEL = "xunfang:live"
+RETRY_S = 0.5
+
+
+def channel_for(database_url: str) -> str:
+    """One channel per database: workers of one service share it, services on other databases (or
+    other schemas) sharing the Redis never see each other's events."""
+    return f"{CHANNEL}:{hashlib.sha256(database_url.encode()).hexdigest()[:16]}"
+
+
+def worker_id() -> str:
+    """Unique per process start (a restarted worker may reuse a pid)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+
+
+class RelayBroker(Broker):
+    """Local fan-out plus a Redis relay; same ``publish``/``subscribe`` interface as :class:`Broker`."""
+
+    def __init__(
+        self,
+        redis_url: str,
+        *,
+        channel: str = CHANNEL,
+        maxsize: int = 1000,
+        backlog: int = 10_000,
+        on_remote: Callable[[Event], None] | None = None,
+    ) -> None:
+        super().__init__(maxsize)
+        self.worker_id = worker_id()
+        self.channel = channel
+        self.on_remote = on_remote
+        self._redis = redis.Redis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=5)
+        self._out: queue.Queue[str | None] = queue.Queue(backlog)
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._pubsub: Any = None
+        self.sent = self.received = self.dropped_outgoing = 0
+
+    def start(self) -> None:
+        """Subscribe before the worker serves (so no event of another worker is missed after start).
+
+        Redis being down does not stop the worker (a rolling restart during a Redis outage must still
+        bring workers up): it serves with local delivery and the listener keeps resubscribing."""
+        try:
+            self._pubsub = self._subscribe()
+        except redis.RedisError as exc:
+            log.warning("fan-out: Redis unreachable at start (%s); local delivery only until it is back", exc)
+        for target, name in ((self._send_loop, "fanout-send"), (self._listen_loop, "fanout-listen")):
+            t = threading.Thread(target=target, name=name, daemon=True)
+            t.start()
+            self._threads.append(t)
+
+    def stop(self, flush_s: float = 2.0) -> None:
+        """Send what is queued (for up to ``flush_s``), then stop both threads."""
+        deadline = time.monotonic() + flush_s
+        while not self._out.empty() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        self._stop.set()
+        self._out.put(None)
+        for t in self._threads:
+            t.join(5)
+        if self._pubsub is not None:
+            self._pubsub.close()
+        self._redis.close()
+
+    def publish(self, event: Event) -> None:
+        super().publish(event)
+        msg = json.dumps({"w": self.worker_id, "e": event}, ensure_ascii=False, default=str)
+        try:
+            self._out.put_nowait(msg)
+        except queue.Full:
+            self.dropped_outgoing += 1
+
+    def deliver(self, raw: bytes | str) -> bool:
+        """Hand one channel message to the local subscribers unless this worker sent it."""
+        msg = json.loads(raw)
+        if msg.get("w") == self.worker_id:
+            return False
+        event: Event = msg["e"]
+        self.received += 1
+        if self.on_remote is not None:
+            try:
+                self.on_remote(event)
+            except Exception:  # a bad hook must not stop the relay
+                log.exception("fan-out hook failed for %s", event.get("kind"))
+        Broker.publish(self, event)
+        return True
+
+    def _subscribe(self) -> Any:
+        ps = self._redis.pubsub(ignore_subscribe_messages=True)  # type: ignore[no-untyped-call]
+        ps.subscribe(self.channel)
+        return ps
+
+    def _send_loop(self) -> None:
+        while True:
+            msg = self._out.get()
+            if msg is None:
+                return
+            while not self._stop.is_set():
+                try:
+                    self._redis.publish(self.channel, msg)
+                    self.sent += 1
+                    break
+                except redis.RedisError as exc:
+                    log.warning("fan-out: Redis publish failed (%s); retrying", exc)
+                    time.sleep(RETRY_S)
+
+    def _listen_loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                if self._pubsub is None:
+                    self._pubsub = self._subscribe()
+                m = self._pubsub.get_message(timeout=1.0)
+            except redis.RedisError as exc:
+                log.warning("fan-out: Redis subscription lost (%s); resubscribing", exc)
+                self._pubsub = None
+                time.sleep(RETRY_S)
+                continue
+            if m and m.get("type") == "message":
+                try:
+                    self.deliver(m["data"])
+                except (ValueError, KeyError, TypeError):
+                    log.warning("fan-out: ignored a malformed message on %s", self.channel)
+
+
+def position_hook(offer: Callable[[list[Any]], object]) -> Callable[[Event], None]:
+    """Keep this worker's position cache current with unit fixes posted to the other workers."""
+    from xunfang.store.units import Fix
+
+    def hook(event: Event) -> None:
+        if event.get("kind") != "unit":
+            return
+        at = event["at"]
+        when = datetime.fromisoformat(at) if isinstance(at, str) else at
+        offer([Fix(str(event["unit_id"]), float(event["lon"]), float(event["lat"]), when)])
+
+    return hook
