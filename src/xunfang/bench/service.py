@@ -217,11 +217,12 @@ def _pct(xs: list[float], q: float) -> float | None:
 
 
 def run_backend(
-    url: str, *, seconds: float, incidents_per_s: float, extra_positions_per_s: float
+    url: str, *, seconds: float, incidents_per_s: float, extra_positions_per_s: float, workers: int = 1
 ) -> dict[str, Any]:
     port = _free_port()
     with tempfile.TemporaryDirectory() as tmp:
-        proc = _start(url, port, Path(tmp) / "server.log")
+        extra = ("--workers", str(workers)) if workers > 1 else ()
+        proc = _start(url, port, Path(tmp) / "server.log", extra)
         try:
             base = f"http://127.0.0.1:{port}/api/v1"
             return asyncio.run(_drive(base, seconds, incidents_per_s, extra_positions_per_s))
@@ -230,14 +231,20 @@ def run_backend(
             proc.wait(30)
 
 
-def command(
+def command(  # noqa: PLR0917 (Typer options)
     as_json: Annotated[bool, typer.Option("--json", help="print the JSON result")] = False,
     seconds: Annotated[float, typer.Option(min=1, max=3600)] = 60.0,
     incidents_per_s: Annotated[float, typer.Option(min=0.1, max=1000)] = 50.0,
     extra_positions_per_s: Annotated[float, typer.Option(min=0, max=100_000)] = 2000.0,
     pg_url: Annotated[str, typer.Option(help="PostgreSQL server (a fresh schema is used)")] = PG_DEFAULT,
+    pg_workers: Annotated[
+        int, typer.Option(min=1, max=16, help="server processes on PostgreSQL (SQLite runs one)")
+    ] = 2,
 ) -> None:
-    """Live service under load on SQLite and PostgreSQL (intake/recommendation latency, AVL rate)."""
+    """Live service under load on SQLite and PostgreSQL (intake/recommendation latency, AVL rate).
+
+    PostgreSQL runs ``--pg-workers`` server processes (the deployment it is made for, live feed
+    through Redis); SQLite, which has one writer, runs one."""
     from xunfang.store.db import drop_schema, make_engine
 
     result: dict[str, Any] = {}
@@ -256,7 +263,8 @@ def command(
         eng = make_engine(pg_url)
         with eng.begin() as conn:
             conn.execute(text(f"CREATE SCHEMA IF NOT EXISTS {schema}"))
-        result["postgres"] = run_backend(f"{pg_url}{sep}options=-csearch_path%3D{schema}", **kw)
+        pg = f"{pg_url}{sep}options=-csearch_path%3D{schema}"
+        result["postgres"] = {**run_backend(pg, **kw, workers=pg_workers), "workers": pg_workers}
     finally:
         drop_schema(make_engine(pg_url), schema)
     if as_json:
