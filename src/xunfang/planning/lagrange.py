@@ -70,6 +70,7 @@ def lagrangian_mclp(
     cptr, crow = Ac.indptr, Ac.indices
     tried: set[bytes] = set()
     best, theta, since = np.inf, 2.0, 0
+    total = float(w.sum())  # L(0): covering everything is also a bound
     deadline = time.perf_counter() + time_limit_s
     it = 0
     for it in range(1, max_iter + 1):
@@ -89,7 +90,8 @@ def lagrangian_mclp(
             obj = _covered(Ac, w, cand)
             if obj > inc:
                 sel, inc = cand, obj
-        if best - inc <= gap * best or time.perf_counter() > deadline:
+        bound = min(best, total)
+        if bound - inc <= gap * bound or time.perf_counter() > deadline:
             break
         hit = np.concatenate([crow[cptr[j] : cptr[j + 1]] for j in top])
         g = np.bincount(hit, minlength=lam.size) - 1.0  # d L / d lam (y_i = 1 while lam_i < w_i)
@@ -98,7 +100,7 @@ def lagrangian_mclp(
         if norm == 0.0:  # the relaxed solution is feasible: L equals its covered weight
             break
         lam = np.clip(lam - theta * (value - inc) / norm * g, 0.0, w)
-    return LagrangianResult(min(best, float(w.sum())), sel, inc, it)
+    return LagrangianResult(min(best, total), sel, inc, it)
 
 
 def _covered(Ac: csc_matrix, w: F64, sel: I64) -> float:
