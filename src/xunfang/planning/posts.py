@@ -3,9 +3,15 @@
 Objects follow the spopt shape: build with ``from_cost_matrix`` (seconds, demand × candidates) or
 ``from_coverage`` (a sparse 0/1 matrix from :func:`~xunfang.planning.coverage.coverage_matrix`),
 then ``solve()`` returns self with ``selected`` (candidate indices), ``objective``, ``bound`` and
-the proven relative ``gap``. The exact method is a MIP solved by HiGHS through
-``scipy.optimize.milp`` under a time limit; the heuristic (greedy + swap) also gives the exact
-solver its incumbent, so a timed-out solve never returns worse than the heuristic.
+the proven relative ``gap``.
+
+Maximal covering is first reduced exactly (:mod:`~xunfang.planning.reduce`: identical demand rows
+merged, dominated sites dropped). Then each stage runs only while the gap is above the tolerance:
+greedy + swap (the incumbent); the Lagrangian bound with its own swap heuristic
+(:mod:`~xunfang.planning.lagrange`; skipped for tolerances under 0.1 %, which only the LP or the
+MIP can prove); the LP relaxation with rounding + swap; the MIP. The last two are HiGHS through
+``scipy.optimize`` under the time limit. A timed-out solve never returns worse than the heuristic.
+p-median and set covering go to the MIP directly.
 """
 
 from __future__ import annotations
@@ -17,14 +23,19 @@ from typing import Literal, Self
 import numpy as np
 from numpy.typing import NDArray
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
-from scipy.sparse import csr_matrix, eye, hstack
+from scipy.sparse import csc_matrix, csr_matrix, eye, hstack
 
 from xunfang.core.errors import Infeasible, InvalidInput
 from xunfang.planning import heuristics as hx
+from xunfang.planning.lagrange import lagrangian_mclp
+from xunfang.planning.reduce import reduce_mclp
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
 Method = Literal["exact", "heuristic"]
+LAGRANGIAN_MIN_GAP = (
+    1e-3  # tighter tolerances go straight to the LP / MIP (the Lagrangian stalls ~0.1-0.3 % above the LP)
+)
 MAX_PMEDIAN_CELLS = 2_000_000  # demand x candidates beyond which the p-median MIP is not built
 
 
@@ -56,35 +67,6 @@ def _check_weights(w: F64, n: int) -> F64:
     if not np.isfinite(w).all() or (w < 0).any():
         raise InvalidInput("weights: every demand weight must be a finite number >= 0", field="weights")
     return w
-
-
-def _merge_rows(A: csr_matrix, w: F64) -> tuple[csr_matrix, F64]:
-    """Drop demand rows nobody covers or with zero weight; merge rows with identical coverage sets."""
-    A = csr_matrix(A, dtype=np.float64)
-    keep = (w > 0) & (np.diff(A.indptr) > 0)
-    A, w = A[keep], w[keep]
-    A.sort_indices()
-    keys = [A.indices[A.indptr[i] : A.indptr[i + 1]].tobytes() for i in range(A.shape[0])]
-    _, first, inverse = np.unique(np.asarray(keys, dtype=object), return_index=True, return_inverse=True)
-    merged = np.bincount(inverse.ravel(), weights=w, minlength=first.size).astype(np.float64)
-    return A[first], merged
-
-
-def _undominated(A: csr_matrix) -> I64:
-    """Candidate columns whose coverage set is not contained in another's (ties: lowest index kept).
-
-    For maximal covering a dominated site can always be swapped for its dominator, so removing
-    them keeps the optimum and shrinks the MIP (Chicago, 3 min: ~10,000 → a few thousand).
-    """
-    B = csr_matrix(A.T, dtype=np.float32)
-    size = np.asarray(B.sum(axis=1)).ravel()
-    overlap = (B @ B.T).tocoo()
-    r, c = overlap.row, overlap.col
-    inside = (overlap.data >= size[r] - 0.5) & (r != c) & ((size[c] > size[r]) | (c < r))
-    dominated = np.zeros(A.shape[1], dtype=bool)
-    dominated[r[inside]] = True
-    dominated |= size == 0
-    return np.flatnonzero(~dominated)
 
 
 def _milp_status(res: object) -> str:
@@ -135,66 +117,79 @@ class MaximalCovering:
         return float(self.weights @ hit)
 
     def solve(self, *, method: Method = "exact", time_limit_s: float = 60.0, mip_gap: float = 1e-4) -> Self:
+        """Reduce exactly, then heuristic → Lagrangian bound → LP → MIP, each only while the gap is open."""
         t0 = time.perf_counter()
-        A, w = _merge_rows(self.A, self.weights)
+        red = reduce_mclp(self.A, self.weights)
+        A, w, cols = red.A, red.w, red.cols
+        if cols.size <= self.p:  # every useful site fits: cover all that can be covered
+            res = _Result(self._pad(cols), float(w.sum()), float(w.sum()), status="optimal", method=method)
+            return self._finish(res, t0)
         sel = hx.swap_mclp(A, w, hx.greedy_mclp(A, w, self.p), time_limit_s=min(10.0, time_limit_s / 4))
-        res = _Result(sel, self.evaluate(sel), float(w.sum()), status="heuristic", method="heuristic")
-        if method == "exact" and A.shape[0]:
-            cols = _undominated(A)
-            if cols.size >= self.p:
-                res = self._lp_stage(A, w, res, cols)
-                if (res.bound - res.objective) > mip_gap * res.bound:
-                    left = time_limit_s - (time.perf_counter() - t0)
-                    res = self._exact(A[:, cols], w, res, left, mip_gap, cols=cols)
-        res.gap = (res.bound - res.objective) / res.bound if res.bound > 0 else 0.0
+        res = _Result(sel, _covered(A, w, sel), float(w.sum()), status="heuristic", method="heuristic")
+        if method == "exact" and mip_gap >= LAGRANGIAN_MIN_GAP:
+            lag = lagrangian_mclp(A, w, self.p, sel, gap=mip_gap, time_limit_s=min(5.0, time_limit_s / 10))
+            res = _Result(lag.selected, lag.objective, lag.bound, status="lagrangian_bound", method="exact")
+        if method == "exact" and res.bound - res.objective > mip_gap * res.bound:
+            left = time_limit_s - (time.perf_counter() - t0)
+            res = _highs_mclp(A, w, self.p, res, limit=left, mip_gap=mip_gap)
+        res.selected = cols[res.selected]
+        return self._finish(res, t0)
+
+    def _finish(self, res: _Result, t0: float) -> Self:
+        res.objective = self.evaluate(res.selected)
+        res.gap = max((res.bound - res.objective) / res.bound, 0.0) if res.bound > 0 else 0.0
         res.seconds = time.perf_counter() - t0
         self.result = res
         return self
 
-    def _lp_stage(self, A: csr_matrix, w: F64, inc: _Result, cols: I64) -> _Result:
-        """LP relaxation: its optimum is a proven upper bound, and rounding its largest sites then
-        swapping often gives the optimum; when the gap is already within tolerance the MIP is skipped."""
-        B = A[:, cols]
-        nd, nc = B.shape
-        c = np.concatenate([np.zeros(nc), -w])
-        link = hstack([-B, eye(nd)], format="csr")
-        count = csr_matrix(np.concatenate([np.ones(nc), np.zeros(nd)])[None, :])
-        lp = linprog(
-            c, A_ub=link, b_ub=np.zeros(nd), A_eq=count, b_eq=[self.p], bounds=(0, 1), method="highs"
-        )
-        if lp.status != 0:
-            return inc
-        out = _Result(
-            inc.selected, inc.objective, min(inc.bound, -float(lp.fun)), status="lp_bound", method="exact"
-        )
-        top = cols[np.argsort(-lp.x[:nc], kind="stable")[: self.p]]
-        sel = hx.swap_mclp(A, w, top, time_limit_s=5.0)
-        obj = self.evaluate(sel)
-        if obj > out.objective:
-            out.selected, out.objective = sel, obj
-        return out
+    def _pad(self, cols: I64) -> I64:
+        """``cols`` plus the lowest other candidates up to p sites (they add nothing, but p are asked for)."""
+        rest = np.setdiff1d(np.arange(self.A.shape[1]), cols)[: self.p - cols.size]
+        return np.concatenate([cols, rest]).astype(np.int64)
 
-    def _exact(
-        self, A: csr_matrix, w: F64, inc: _Result, limit: float, mip_gap: float, *, cols: I64
-    ) -> _Result:
-        nd, nc = A.shape
-        c = np.concatenate([np.zeros(nc), -w])
-        link = hstack([-A, eye(nd)], format="csr")
-        count = csr_matrix(np.concatenate([np.ones(nc), np.zeros(nd)])[None, :])
-        cons = [LinearConstraint(link, -np.inf, 0.0), LinearConstraint(count, self.p, self.p)]
-        integrality = np.concatenate([np.ones(nc), np.zeros(nd)])
-        opts = {"time_limit": max(limit, 1.0), "mip_rel_gap": mip_gap, "disp": False}
-        res = milp(c, constraints=cons, integrality=integrality, bounds=Bounds(0, 1), options=opts)
-        bound = -float(getattr(res, "mip_dual_bound", np.nan) or np.nan)
-        out = _Result(inc.selected, inc.objective, inc.bound, status=_milp_status(res), method="exact")
-        if np.isfinite(bound):
-            out.bound = min(bound, inc.bound)
-        if res.x is not None:
-            sel = cols[np.flatnonzero(res.x[:nc] > 0.5)[: self.p]]
-            obj = self.evaluate(sel)
-            if obj >= inc.objective:
-                out.selected, out.objective = sel, obj
+
+def _covered(A: csr_matrix, w: F64, sel: I64) -> float:
+    return float(w @ (np.asarray(csc_matrix(A)[:, sel].sum(axis=1)).ravel() > 0))
+
+
+def _highs_mclp(A: csr_matrix, w: F64, p: int, inc: _Result, *, limit: float, mip_gap: float) -> _Result:
+    """LP relaxation, then (if the gap is still open) the MIP, both by HiGHS on the reduced instance.
+
+    The LP's optimum is a proven bound, and rounding its largest sites then swapping often closes
+    the gap; the MIP result replaces the incumbent only when it is better, so a timed-out solve
+    never returns worse than the heuristic.
+    """
+    t0 = time.perf_counter()
+    nd, nc = A.shape
+    c = np.concatenate([np.zeros(nc), -w])
+    link = hstack([-csr_matrix(A, dtype=np.float64), eye(nd)], format="csr")
+    count = csr_matrix(np.concatenate([np.ones(nc), np.zeros(nd)])[None, :])
+    out = _Result(inc.selected, inc.objective, inc.bound, status=inc.status, method="exact")
+    lp = linprog(c, A_ub=link, b_ub=np.zeros(nd), A_eq=count, b_eq=[p], bounds=(0, 1), method="highs")
+    if lp.status == 0:
+        out.bound, out.status = min(inc.bound, -float(lp.fun)), "lp_bound"
+        top = np.argsort(-lp.x[:nc], kind="stable")[:p].astype(np.int64)
+        cand = hx.swap_mclp(A, w, top, time_limit_s=5.0)
+        obj = _covered(A, w, cand)
+        if obj > out.objective:
+            out.selected, out.objective = cand, obj
+    left = limit - (time.perf_counter() - t0)
+    if out.bound - out.objective <= mip_gap * out.bound or left <= 0:
         return out
+    cons = [LinearConstraint(link, -np.inf, 0.0), LinearConstraint(count, p, p)]
+    integrality = np.concatenate([np.ones(nc), np.zeros(nd)])
+    opts = {"time_limit": max(left, 1.0), "mip_rel_gap": mip_gap, "disp": False}
+    res = milp(c, constraints=cons, integrality=integrality, bounds=Bounds(0, 1), options=opts)
+    out.status = _milp_status(res)
+    bound = -float(getattr(res, "mip_dual_bound", np.nan) or np.nan)
+    if np.isfinite(bound):
+        out.bound = min(out.bound, bound)
+    if res.x is not None:
+        cand = np.flatnonzero(res.x[:nc] > 0.5)[:p].astype(np.int64)
+        obj = _covered(A, w, cand)
+        if cand.size == p and obj >= out.objective:
+            out.selected, out.objective = cand, obj
+    return out
 
 
 class PMedian:
