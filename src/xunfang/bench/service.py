@@ -21,6 +21,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -248,13 +249,14 @@ def command(  # noqa: PLR0917 (Typer options)
     from xunfang.store.db import drop_schema, make_engine
 
     result: dict[str, Any] = {}
+    load = partial(
+        run_backend,
+        seconds=seconds,
+        incidents_per_s=incidents_per_s,
+        extra_positions_per_s=extra_positions_per_s,
+    )
     with tempfile.TemporaryDirectory() as tmp:
-        kw = {
-            "seconds": seconds,
-            "incidents_per_s": incidents_per_s,
-            "extra_positions_per_s": extra_positions_per_s,
-        }
-        result["sqlite"] = run_backend(f"sqlite:///{Path(tmp) / 'bench.db'}", **kw)
+        result["sqlite"] = load(f"sqlite:///{Path(tmp) / 'bench.db'}")
     schema = "bench_" + secrets.token_hex(4)
     sep = "&" if "?" in pg_url else "?"
     try:
@@ -264,7 +266,7 @@ def command(  # noqa: PLR0917 (Typer options)
         with eng.begin() as conn:
             conn.execute(text(f"CREATE SCHEMA IF NOT EXISTS {schema}"))
         pg = f"{pg_url}{sep}options=-csearch_path%3D{schema}"
-        result["postgres"] = {**run_backend(pg, **kw, workers=pg_workers), "workers": pg_workers}
+        result["postgres"] = {**load(pg, workers=pg_workers), "workers": pg_workers}
     finally:
         drop_schema(make_engine(pg_url), schema)
     if as_json:
