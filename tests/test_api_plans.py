@@ -71,6 +71,9 @@ def test_plan_bad_input_and_roles(engine: Engine) -> None:
             == 422
         )
         assert client.get("/api/v1/plans/999", headers=cmd).status_code == 404
+        huge = "/api/v1/plans/827942674481378265356648316928"  # found by the fuzzer: was a 500
+        assert client.get(huge, headers=cmd).status_code == 404
+        assert client.post(f"{huge}/activate", headers=cmd).status_code == 404
         p = client.post(
             "/api/v1/plans", json={"name": "p", "kind": "posts", "body": {"posts": []}}, headers=cmd
         ).json()

@@ -48,6 +48,9 @@ class StoredPlan(Base):
         return out
 
 
+MAX_ID = 2**31 - 1  # an id column is a 32-bit integer on PostgreSQL: larger asks are simply absent
+
+
 def save(session: Session, *, name: str, kind: str, body: dict[str, Any], actor: str) -> StoredPlan:
     """Store ``body`` as the next version of plan ``name`` (one transaction)."""
     with session.begin():
@@ -64,7 +67,7 @@ def save(session: Session, *, name: str, kind: str, body: dict[str, Any], actor:
 
 def get(session: Session, plan_id: int) -> StoredPlan:
     with session.begin():
-        plan = session.get(StoredPlan, plan_id)
+        plan = session.get(StoredPlan, plan_id) if 1 <= plan_id <= MAX_ID else None
         if plan is None:
             raise NotFound(f"no plan with id {plan_id}")
         session.expunge(plan)
@@ -85,7 +88,7 @@ def listing(session: Session, *, kind: str | None = None) -> list[StoredPlan]:
 def activate(session: Session, plan_id: int) -> StoredPlan:
     """Make one version the active plan of its kind (the others of that kind stop being active)."""
     with session.begin():
-        plan = session.get(StoredPlan, plan_id)
+        plan = session.get(StoredPlan, plan_id) if 1 <= plan_id <= MAX_ID else None
         if plan is None:
             raise NotFound(f"no plan with id {plan_id}")
         session.execute(update(StoredPlan).where(StoredPlan.kind == plan.kind).values(active=False))
