@@ -75,3 +75,20 @@ def test_sepp_recovers_no_excitation_on_poisson_data(events: Events) -> None:
 
     m = SEPP(iterations=15).fit(events.upto(280), 280, 7)
     assert m.params["branching_ratio"] < 0.2
+
+
+def test_ensemble_fit_predict_never_look_ahead(events: Events) -> None:
+    from xunfang.analysis.forecast.ensemble import Ensemble
+
+    grid = events.grid
+    m = Ensemble(windows=8, iterations=50).fit(events.upto(250), 250, 7)
+    assert m.params["fit_on"] in m.params["training_hit_rate_5"]
+    assert m.weights.shape == (len(m._names()),) and np.all(m.weights >= 0)
+    # Handing the whole history (incidents after the origin included) changes nothing.
+    same = Ensemble(windows=8, iterations=50).fit(events, 250, 7)
+    assert np.array_equal(same.weights, m.weights)
+    pred = m.predict(events.upto(250), 250, 7)
+    assert np.array_equal(m.predict(events, 250, 7), pred)
+    assert pred.shape == (grid.n_cells,) and np.all(pred[~grid.mask] == 0)
+    # The forecast is expected counts for the window: about a week of incidents (6 a day).
+    assert 20 < pred.sum() < 80
