@@ -1,7 +1,15 @@
-// 1,000 unit positions per second for 3 s through the live-feed code path; resolves when the
+// 1,000 units, each moving once a second (1,000 positions per second) for 3 s through the live-feed code path; resolves when the
 // map's units source shows the last of them (lag in ms since the last update).
 async () => {
   const x = window.__xunfang, map = window.__xunfangMap;
+  // A thousand units: the demo's real ones plus synthetic ones announced through the same feed
+  // path (a unit event), so that every unit moves once a second.
+  const real = [...x.store.units.keys()];
+  for (let k = real.length; k < 1000; k++) {
+    const r = x.store.units.get(real[k % real.length]);
+    x.ingest({kind: 'unit', id: `E2E-SIM-${k}`, force_type: r.force_type, status: 'available',
+              lon: r.lon ?? -87.65, lat: r.lat ?? 41.85}, 'unit');
+  }
   const ids = [...x.store.units.keys()];
   const base = ids.map((id) => x.store.units.get(id));
   // Positions arrive at 1,000 per second of wall-clock time for 3 s, in the batches a
