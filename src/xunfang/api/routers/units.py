@@ -36,6 +36,7 @@ def post_positions(
     for i, f in enumerate(fixes):
         if f.at - now > MAX_FUTURE:
             raise InvalidInput(f"positions[{i}].at {f.at.isoformat()} is in the future", field=f"{i}.at")
+    ctx.position_budget.charge(len(fixes))  # the admitted batch's cost (xunfang.api.admission)
     batch = [store.Fix(f.unit_id, f.lon, f.lat, f.at) for f in fixes]
     own = user.unit_id if user.role in (Role.PATROL, Role.VOLUNTEER) else None
     if own is None and user.role in (Role.PATROL, Role.VOLUNTEER):
