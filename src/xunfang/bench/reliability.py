@@ -18,19 +18,18 @@ from typing import Annotated, Any
 
 import typer
 
+from xunfang.bench import rel_extra
 from xunfang.bench.service import PG_DEFAULT
 from xunfang.core.cli_support import print_json
 
-SCENARIOS = ("crash", "db_restart", "disk_full", "privacy", "audit", "fuzz", "surge")
+SCENARIOS = ("crash", "db_restart", "disk_full", "privacy", "audit", "fuzz", "surge", *rel_extra.SCENARIOS)
 
 NOT_MEASURED = {
-    "surge.*.fanout_p99_ms": "live-feed fan-out lag is not instrumented by this bench",
     "workers.rolling_restart_failed": "the service runs one worker; no Redis/NATS fan-out yet",
     "workers.lost": "the service runs one worker; no Redis/NATS fan-out yet",
-    "disk_full.read_only": "no read-only database scenario in this bench; only a full disk is simulated",
     "backup_restore": "no tested backup/restore procedure; 1M-incident restore not measured",
-    "overload_priority": "position-flood priority over intake not measured separately",
     "crash.assignments": "kills run under incident intake only; assignments are not in the crash load",
+    "read_only.sqlite": "a running SQLite server cannot be made read-only here (see RELIABILITY.md)",
 }
 
 
@@ -65,6 +64,7 @@ def run(profile: Profile, only: set[str], pg_url: str) -> dict[str, Any]:
             "disk_full": rel_faults.disk_full,
             "fuzz": lambda: rel_fuzz.fuzz(tmp, profile.fuzz_examples),
             "surge": lambda: _surge(profile, tmp, pg_url),
+            **rel_extra.steps(profile, tmp),
         }
         timings: dict[str, float] = {}
         for name, step in steps.items():
