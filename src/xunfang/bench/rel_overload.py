@@ -94,7 +94,14 @@ def flood(base: str, headers: dict[str, str], rate: float, seconds: float, seed:
 async def _flood(
     base: str, headers: dict[str, str], rate: float, seconds: float, seed: int
 ) -> dict[str, Any]:
-    out = {"accepted": 0, "shed": 0, "server_errors": 0, "transport": 0, "other": 0, "backlog": 0}
+    out: dict[str, float] = {
+        "accepted": 0,
+        "shed": 0,
+        "server_errors": 0,
+        "transport": 0,
+        "other": 0,
+        "backlog": 0,
+    }
     rng = random.Random(seed)
     async with LoadClient(base, timeout=30, max_connections=IN_FLIGHT) as c:
         c.headers.update(headers)
