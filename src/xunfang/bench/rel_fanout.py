@@ -54,25 +54,35 @@ def listen(base: str, headers: dict[str, str], stop_file: str, max_s: float) -> 
     lags: dict[str, list[float]] = {}
     end = time.monotonic() + max_s
     stop = Path(stop_file)
-    with (
-        httpx.Client(timeout=httpx.Timeout(10, read=5)) as c,
-        c.stream("GET", f"{base}/live?ping_s=0.5", headers=headers) as r,
-    ):
-        if r.status_code != 200:
-            return {"error": f"live feed answered {r.status_code}"}
-        for line in r.iter_lines():
-            if line.startswith("data:"):
-                got = time.time()
-                ev = json.loads(line[5:])
-                if "published_at" in ev:
-                    lags.setdefault(str(ev.get("kind")), []).append((got - float(ev["published_at"])) * 1000)
-            elif stop.exists() or time.monotonic() > end:  # pings arrive every 0.5 s
-                break
+    ended = "stream closed by the server"
+    try:
+        with (
+            httpx.Client(timeout=httpx.Timeout(10, read=5)) as c,
+            c.stream("GET", f"{base}/live?ping_s=0.5", headers=headers) as r,
+        ):
+            if r.status_code != 200:
+                return {"error": f"live feed answered {r.status_code}"}
+            for line in r.iter_lines():
+                if line.startswith("data:"):
+                    got = time.time()
+                    ev = json.loads(line[5:])
+                    if "published_at" in ev:
+                        lags.setdefault(str(ev.get("kind")), []).append(
+                            (got - float(ev["published_at"])) * 1000
+                        )
+                    else:
+                        ended = f"stream sent {line[:200]}"
+                elif stop.exists() or time.monotonic() > end:  # pings arrive every 0.5 s
+                    ended = "end of the surge"
+                    break
+    except httpx.HTTPError as exc:  # the figures so far are kept; how it ended is reported
+        ended = f"{type(exc).__name__}: {str(exc)[:200]}"
     every = [x for v in lags.values() for x in v]
     return {
         "fanout_p50_ms": _pct(every, 50),
         "fanout_p99_ms": _pct(every, 99),
         "fanout_max_ms": round(max(every), 1) if every else None,
         "fanout_events": len(every),
+        "fanout_ended": ended,
         "fanout_by_kind": {k: {"events": len(v), "p99_ms": _pct(v, 99)} for k, v in sorted(lags.items())},
     }
