@@ -36,7 +36,6 @@ def post_positions(
     for i, f in enumerate(fixes):
         if f.at - now > MAX_FUTURE:
             raise InvalidInput(f"positions[{i}].at {f.at.isoformat()} is in the future", field=f"{i}.at")
-    ctx.position_budget.charge(len(fixes))  # the admitted batch's cost (xunfang.api.admission)
     batch = [store.Fix(f.unit_id, f.lon, f.lat, f.at) for f in fixes]
     own = user.unit_id if user.role in (Role.PATROL, Role.VOLUNTEER) else None
     if own is None and user.role in (Role.PATROL, Role.VOLUNTEER):
@@ -46,6 +45,7 @@ def post_positions(
     if own is not None and any(f.unit_id != own for f in batch):
         raise Forbidden(f"this account may only report the position of its own unit {own}")
     ctx.known_units.check(ctx.read_sessions, {f.unit_id for f in batch})
+    ctx.position_budget.charge(len(batch))  # what was taken costs budget (xunfang.api.admission)
     newest = store.newest(batch)
     newer = ctx.positions.offer(newest)
     ctx.tracks.submit(batch)
