@@ -125,7 +125,11 @@ def _parse_time(raw: pd.DataFrame, cmap: ColumnMap) -> pd.Series:
     parsed = pd.to_datetime(text, errors="coerce", format=cmap.time_format or "mixed", utc=True)
     # Offsets (or none, which pandas reads as UTC here) → the city's wall clock, naive.
     local = parsed.dt.tz_convert(cmap.tz) if _has_offsets(text) else parsed
-    return local.dt.tz_localize(None).astype("datetime64[ns]")
+    naive = local.dt.tz_localize(None)
+    # pandas may parse years beyond 1677-2262 at a coarser unit; such a row is a bad time (rejected
+    # and counted), not a reason to abort the whole import (found by the parser fuzzer)
+    naive = naive.where((naive >= pd.Timestamp.min) & (naive <= pd.Timestamp.max))
+    return naive.astype("datetime64[ns]")
 
 
 def _has_offsets(text: pd.Series) -> bool:

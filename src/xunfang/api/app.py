@@ -13,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from xunfang import __version__
 from xunfang.api import errors
+from xunfang.api.admission import PositionAdmission
 from xunfang.api.context import ServiceContext
 from xunfang.api.limits import BodyLimit
 from xunfang.api.monitor import watch
@@ -83,6 +84,7 @@ def create_app(ctx: ServiceContext, *, watch_deadlines: bool = True, web: bool =
     _include_analysis(app)
     errors.install(app)
     app.add_middleware(BodyLimit, max_bytes=ctx.settings.max_body_bytes)
+    app.add_middleware(PositionAdmission, budget=ctx.position_budget)  # intake before positions
     if web:
         from xunfang.web import mount_web
 

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from xunfang.api.admission import PositionBudget
 from xunfang.api.live import Broker
 from xunfang.api.sessions import SessionGuard
 from xunfang.core.errors import Unavailable
@@ -38,12 +39,16 @@ class ServiceContext:
     read_sessions: sessionmaker[Session] = field(init=False)
     tracks: TrackWriter = field(init=False)
     guard: SessionGuard = field(init=False)
+    position_budget: PositionBudget = field(init=False)
     _snaps: SnapMemo | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.sessions = session_factory(self.engine)
         self.read_sessions = session_factory(self.engine, read_only=True)
         self.tracks = TrackWriter(self.sessions)
+        self.position_budget = PositionBudget(
+            slots=self.settings.position_slots, per_s=self.settings.position_budget_per_s
+        )
         self.guard = SessionGuard(
             self.sessions,
             idle_minutes=self.settings.idle_minutes,

@@ -49,9 +49,13 @@ async def _database(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DBAPIError | PoolTimeout)
     orig = getattr(exc, "orig", None)
     _log.warning("database unavailable: %s/%s", type(exc).__name__, type(orig).__name__)
+    what = (
+        "the database is read-only at the moment (reads still work)"
+        if _is_read_only(orig)
+        else "the database is temporarily unavailable (restarting, full or read-only)"
+    )
     body = {
-        "detail": "the database is temporarily unavailable (restarting, full or read-only); "
-        "nothing was saved, retry with the same Idempotency-Key",
+        "detail": f"{what}; nothing was saved, retry with the same Idempotency-Key",
         "error": "Unavailable",
     }
     return JSONResponse(body, status_code=503, headers={"Retry-After": str(RETRY_AFTER_S)})
@@ -68,7 +72,14 @@ async def _dbapi(request: Request, exc: Exception) -> JSONResponse:
 
 def _looks_unavailable(exc: DBAPIError) -> bool:
     name = type(exc.orig).__name__
-    return name in {"AdminShutdown", "OperationalError", "InterfaceError", "ConnectionFailure"}
+    unavailable = {"AdminShutdown", "OperationalError", "InterfaceError", "ConnectionFailure"}
+    return name in unavailable or _is_read_only(exc.orig)
+
+
+def _is_read_only(orig: object) -> bool:
+    """PostgreSQL in a read-only transaction (default_transaction_read_only, a hot standby: SQLSTATE
+    25006) or SQLite on a read-only file; the write was refused whole, so a retry is safe."""
+    return getattr(orig, "sqlstate", None) == "25006" or "readonly database" in str(orig)
 
 
 async def _validation(_request: Request, exc: Exception) -> JSONResponse:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -49,6 +50,9 @@ class Broker:
             self._subs.discard(sub)
 
     def publish(self, event: Event) -> None:
+        """Fan ``event`` out; it is stamped ``published_at`` (epoch seconds) so a client can
+        measure the live feed's lag (the reliability bench does)."""
+        event = {**event, "published_at": round(time.time(), 4)}
         with self._lock:
             subs = list(self._subs)
         for s in subs:

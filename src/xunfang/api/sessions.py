@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import InterfaceError, InternalError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from xunfang.api.security import Principal
@@ -111,7 +112,22 @@ class SessionGuard:
 
     def _sync(self, p: Principal, now: datetime, seen: _Seen | None, touch: bool, idle: timedelta) -> _Seen:
         """Merge this worker's view with the row; an activity (``touch``) is written through, so
-        the row is never more than FLUSH behind what any worker saw."""
+        the row is never more than FLUSH behind what any worker saw. When the database refuses the
+        write (read-only, restarting) a session this worker already knows goes on from its memory
+        and the row is written at a later sync, so reads keep working meanwhile."""
+        try:
+            return self._write_through(p, now, seen, touch, idle)
+        except (OperationalError, InternalError, InterfaceError):
+            if seen is None:
+                raise
+            kept = _Seen(max(seen.last, now) if touch and now - seen.last <= idle else seen.last, now)
+            with self._lock:
+                self._seen[p.sid] = kept
+            return kept
+
+    def _write_through(
+        self, p: Principal, now: datetime, seen: _Seen | None, touch: bool, idle: timedelta
+    ) -> _Seen:
         with self._db() as s, s.begin():
             row = s.get(AuthSession, p.sid)
             if row is None:  # a token minted outside a login (tests, tools): its session starts now

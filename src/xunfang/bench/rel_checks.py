@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 
 from xunfang.bench.loadgen import LoadClient
+from xunfang.bench.rel_fanout import Listener
 from xunfang.bench.rel_load import login
 from xunfang.bench.service import Tally, _free_port, _incidents, _pct, _positions, _start, incident_sites
 
@@ -196,10 +197,11 @@ def surge(
     port = _free_port()
     log = log_dir / f"surge-{port}.log"
     proc = _start(url, port, log)
+    base = f"http://127.0.0.1:{port}/api/v1"
     try:
-        res = asyncio.run(
-            _surge(f"http://127.0.0.1:{port}/api/v1", seconds, incidents_per_s, positions_per_s)
-        )
+        with Listener(base, login(base), log_dir / f"surge-{port}.stop", seconds + 120) as fanout:
+            res = asyncio.run(_surge(base, seconds, incidents_per_s, positions_per_s))
+        res.update(fanout.result())  # live-feed lag measured by a subscriber during the surge
     finally:
         proc.terminate()
         proc.wait(30)

@@ -19,18 +19,20 @@ from typing import Annotated, Any
 
 import typer
 
+from xunfang.bench import rel_extra
 from xunfang.bench.service import PG_DEFAULT
 from xunfang.core.cli_support import print_json
 
-SCENARIOS = ("crash", "db_restart", "disk_full", "privacy", "audit", "fuzz", "surge", "workers", "backup")
+SCENARIOS = (
+    "crash", "db_restart", "disk_full", "privacy", "audit", "fuzz", "surge", "workers", "backup",
+    *rel_extra.SCENARIOS,
+)  # fmt: skip
 
 NOT_MEASURED = {
-    "surge.*.fanout_p99_ms": "live-feed fan-out lag is not instrumented by this bench",
-    "disk_full.read_only": "no read-only database scenario in this bench; only a full disk is simulated",
     "backup.data_at_risk_s": "depends on the deployment's backup interval / WAL archiving, not "
     "on this command (see docs/service.md, Backup and restore)",
-    "overload_priority": "position-flood priority over intake not measured separately",
     "crash.assignments": "kills run under incident intake only; assignments are not in the crash load",
+    "read_only.sqlite": "a running SQLite server cannot be made read-only here (see RELIABILITY.md)",
 }
 
 
@@ -77,6 +79,7 @@ def run(profile: Profile, only: set[str], pg_url: str) -> dict[str, Any]:
             "surge": lambda: _surge(profile, tmp, pg_url),
             "workers": lambda: _workers(profile, tmp, pg_url),
             "backup": lambda: _backup(profile, tmp, pg_url),
+            **rel_extra.steps(profile, tmp),
         }
         timings: dict[str, float] = {}
         for name, step in steps.items():

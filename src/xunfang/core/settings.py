@@ -58,6 +58,10 @@ class Settings(BaseSettings):
     coverage_thresholds_s: tuple[float, ...] = (60.0, 180.0, 300.0)
     travel_profile: Path | None = None  # TOML/JSON speeds and congestion (xunfang.network.profile)
     max_body_bytes: int = Field(default=1 << 20, gt=0)
+    # position batches processed at once and fixes/s admitted; beyond them position reports are
+    # shed with 503 so incident intake and dispatch keep their latency (xunfang.api.admission)
+    position_slots: int = Field(default=2, ge=1, le=64)
+    position_budget_per_s: float = Field(default=5000.0, gt=0)
     default_lang: Literal["zh", "en"] = "zh"
     bulletin_dir: Path | None = None  # set: the service writes the daily/weekly/monthly bulletins here
     bulletin_hour: int = Field(default=6, ge=0, le=23)  # UTC hour of the daily bulletin run

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     DateTime,
     Float,
@@ -60,6 +61,13 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+# Counters that grow with traffic are 64-bit: a 32-bit one ends (at 2,000 fixes/s a 32-bit track id
+# lasts twelve days) and then every insert fails. SQLite's INTEGER PRIMARY KEY is 64-bit already and
+# must stay INTEGER to remain the rowid, hence the variant. Tested in tests/test_api_limits.py.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+MAX_ID = 2**63 - 1
 
 
 class Base(DeclarativeBase):
@@ -136,7 +144,7 @@ class UnitPosition(Base):
 class UnitTrack(Base):
     __tablename__ = "unit_tracks"
     __table_args__ = (Index("ix_unit_tracks_unit_at", "unit_id", "at"),)
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
     unit_id: Mapped[str] = mapped_column(ForeignKey("units.id"))
     lon: Mapped[float] = mapped_column(Float)
     lat: Mapped[float] = mapped_column(Float)
@@ -145,7 +153,7 @@ class UnitTrack(Base):
 
 class Incident(Base):
     __tablename__ = "incidents"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
     category: Mapped[str] = mapped_column(String(32))
     priority: Mapped[int] = mapped_column(Integer)
     source: Mapped[str] = mapped_column(String(32))
@@ -170,7 +178,7 @@ class Incident(Base):
 
 class IncidentEvent(Base):
     __tablename__ = "incident_events"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
     type: Mapped[str] = mapped_column(String(32))
     actor: Mapped[str] = mapped_column(String(64))
@@ -192,7 +200,7 @@ class Assignment(Base):
             postgresql_where=text("active"),
         ),
     )
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
     unit_id: Mapped[str] = mapped_column(ForeignKey("units.id"))
     active: Mapped[bool] = mapped_column(Boolean)
@@ -211,8 +219,8 @@ class IdempotencyKey(Base):
 
 class AuditEntry(Base):
     __tablename__ = "audit_log"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    seq: Mapped[int] = mapped_column(Integer, unique=True)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    seq: Mapped[int] = mapped_column(BigId, unique=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     actor: Mapped[str] = mapped_column(String(64))
     action: Mapped[str] = mapped_column(String(64))
@@ -227,5 +235,5 @@ class AuditHead(Base):
 
     __tablename__ = "audit_head"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    seq: Mapped[int] = mapped_column(Integer)
+    seq: Mapped[int] = mapped_column(BigId)
     last_hash: Mapped[str] = mapped_column(String(64))

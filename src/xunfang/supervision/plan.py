@@ -142,7 +142,7 @@ def plan_from_dict(raw: dict[str, Any]) -> SupervisionPlan:
             for i, d in enumerate(raw.get("red_zones", []))
         )  # fmt: skip
         units = {str(k): UnitInfo(**v) for k, v in raw.get("units", {}).items()}
-    except (KeyError, TypeError, ValueError) as exc:
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:  # a list where an object belongs
         if isinstance(exc, InvalidInput):
             raise
         raise InvalidInput(
@@ -170,18 +170,37 @@ def from_geojson(raw: dict[str, Any], *, where: str = "plan") -> dict[str, Any]:
     when ``properties.kind`` is ``red_zone``), LineString features must-patrol lines; the other
     fields (id, windows, dwell_min, radius_m, required, required_share, units, zone) are properties."""
     out: dict[str, Any] = {"points": [], "lines": [], "red_zones": [], "units": raw.get("units", {})}
-    for i, feat in enumerate(raw.get("features", [])):
-        geom, props = feat.get("geometry") or {}, dict(feat.get("properties") or {})
-        props.setdefault("id", feat.get("id", i))
-        kind, coords = geom.get("type"), geom.get("coordinates") or []
-        if kind == "Point":
-            entry = {**props, "lon": coords[0], "lat": coords[1]}
-            out["red_zones" if props.get("kind") == "red_zone" else "points"].append(entry)
-        elif kind == "LineString":
-            out["lines"].append({**props, "coordinates": coords})
-        else:
-            raise InvalidInput(f"{where}: feature {i} has geometry {kind!r}; expected Point or LineString")
+    features = raw.get("features", [])
+    if not isinstance(features, list):
+        raise InvalidInput(f"{where}: 'features' must be a list of GeoJSON Feature objects")
+    for i, feat in enumerate(features):
+        try:
+            _feature(out, feat, i, where)
+        except (AttributeError, IndexError, TypeError, ValueError) as exc:  # found by the parser fuzzer
+            if isinstance(exc, InvalidInput):
+                raise
+            raise InvalidInput(
+                f"{where}: feature {i} is not a GeoJSON Feature with a geometry and properties "
+                f"object ({type(exc).__name__})"
+            ) from None
     return out
+
+
+def _feature(out: dict[str, Any], feat: Any, i: int, where: str) -> None:
+    geom, props = feat.get("geometry") or {}, dict(feat.get("properties") or {})
+    props.setdefault("id", feat.get("id", i))
+    kind, coords = geom.get("type"), geom.get("coordinates") or []
+    if kind == "Point":
+        if len(coords) < 2:
+            raise InvalidInput(
+                f"{where}: feature {i}: a Point needs [lon, lat] coordinates, got {coords!r:.80}"
+            )
+        entry = {**props, "lon": coords[0], "lat": coords[1]}
+        out["red_zones" if props.get("kind") == "red_zone" else "points"].append(entry)
+    elif kind == "LineString":
+        out["lines"].append({**props, "coordinates": coords})
+    else:
+        raise InvalidInput(f"{where}: feature {i} has geometry {kind!r:.40}; expected Point or LineString")
 
 
 @lru_cache(maxsize=8)

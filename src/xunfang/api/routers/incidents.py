@@ -27,7 +27,7 @@ from xunfang.api.security import Principal
 from xunfang.api.views import audit_caller_reads, incident_read
 from xunfang.incidents.lifecycle import EventType, Status
 from xunfang.store import incidents as store
-from xunfang.store.models import utcnow
+from xunfang.store.models import MAX_ID, utcnow
 
 router = APIRouter(prefix="/incidents", tags=["incidents"])
 Reader = Annotated[Principal, Depends(require_role(*READ_INCIDENTS))]
@@ -147,8 +147,9 @@ def post_event(
 
 
 def _id(incident_id: int) -> int:
+    """Ids beyond the column's range cannot exist: 404 here, not a driver overflow (a 500)."""
     from xunfang.core.errors import NotFound
 
-    if not 1 <= incident_id <= 2**31 - 1:
+    if not 1 <= incident_id <= MAX_ID:
         raise NotFound(f"no incident with id {incident_id}")
     return incident_id

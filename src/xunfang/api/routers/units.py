@@ -45,6 +45,7 @@ def post_positions(
     if own is not None and any(f.unit_id != own for f in batch):
         raise Forbidden(f"this account may only report the position of its own unit {own}")
     ctx.known_units.check(ctx.read_sessions, {f.unit_id for f in batch})
+    ctx.position_budget.charge(len(batch))  # what was taken costs budget (xunfang.api.admission)
     newest = store.newest(batch)
     newer = ctx.positions.offer(newest)
     ctx.tracks.submit(batch)

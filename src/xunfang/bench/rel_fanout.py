@@ -1,0 +1,88 @@
+"""Live-feed fan-out lag during the surge: an SSE subscriber in its own process measures, for each
+event, the time from the broker stamping it (``published_at``) to the subscriber reading it.
+
+Why a process of its own: in the load generator's process the reader would wait for the GIL
+behind the load and the lag would be the client's. Client and server share the machine's clock.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import time
+from concurrent.futures import Future, ProcessPoolExecutor
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import httpx
+
+from xunfang.bench.service import _pct
+
+START_S = 4.0  # process start-up, imports and the stream's connection
+
+
+class Listener:
+    """``with Listener(base, headers, stop_file):`` subscribes for the duration of the block."""
+
+    def __init__(self, base: str, headers: dict[str, str], stop_file: Path, max_s: float) -> None:
+        self.base, self.headers, self.stop_file, self.max_s = base, headers, stop_file, max_s
+        self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+        self._fut: Future[dict[str, Any]] | None = None
+
+    def __enter__(self) -> Listener:
+        self.stop_file.unlink(missing_ok=True)
+        self._fut = self._pool.submit(listen, self.base, self.headers, str(self.stop_file), self.max_s)
+        time.sleep(START_S)
+        return self
+
+    def __exit__(
+        self, _t: type[BaseException] | None, _e: BaseException | None, _tb: TracebackType | None
+    ) -> None:
+        self.stop_file.touch()
+
+    def result(self) -> dict[str, Any]:
+        assert self._fut is not None
+        try:
+            return self._fut.result(timeout=60)
+        finally:
+            self._pool.shutdown()
+
+
+def listen(base: str, headers: dict[str, str], stop_file: str, max_s: float) -> dict[str, Any]:
+    """Read the live feed until ``stop_file`` exists; lag percentiles per event kind and overall."""
+    lags: dict[str, list[float]] = {}
+    end = time.monotonic() + max_s
+    stop = Path(stop_file)
+    ended = "stream closed by the server"
+    try:
+        with (
+            httpx.Client(timeout=httpx.Timeout(10, read=5)) as c,
+            c.stream("GET", f"{base}/live?ping_s=0.5", headers=headers) as r,
+        ):
+            if r.status_code != 200:
+                return {"error": f"live feed answered {r.status_code}"}
+            for line in r.iter_lines():
+                if line.startswith("data:"):
+                    got = time.time()
+                    ev = json.loads(line[5:])
+                    if "published_at" in ev:
+                        lags.setdefault(str(ev.get("kind")), []).append(
+                            (got - float(ev["published_at"])) * 1000
+                        )
+                    else:
+                        ended = f"stream sent {line[:200]}"
+                elif stop.exists() or time.monotonic() > end:  # pings arrive every 0.5 s
+                    ended = "end of the surge"
+                    break
+    except httpx.HTTPError as exc:  # the figures so far are kept; how it ended is reported
+        ended = f"{type(exc).__name__}: {str(exc)[:200]}"
+    every = [x for v in lags.values() for x in v]
+    return {
+        "fanout_p50_ms": _pct(every, 50),
+        "fanout_p99_ms": _pct(every, 99),
+        "fanout_max_ms": round(max(every), 1) if every else None,
+        "fanout_events": len(every),
+        "fanout_ended": ended,
+        "fanout_by_kind": {k: {"events": len(v), "p99_ms": _pct(v, 99)} for k, v in sorted(lags.items())},
+    }
