@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -20,7 +21,7 @@ log = logging.getLogger(__name__)
 WAITING = (Status.RECEIVED.value, Status.DISPATCHED.value, Status.EN_ROUTE.value)
 
 
-def check_deadlines(session: Session, now: datetime) -> list[Event]:
+def check_deadlines(session: Session, now: datetime, *, limit: int | None = None) -> list[Event]:
     """Mark and record deadlines passed since the last check; returns live-feed events.
 
     Every worker runs this watcher. The rows are locked (FOR UPDATE) and the flags are part of the
@@ -37,6 +38,7 @@ def check_deadlines(session: Session, now: datetime) -> list[Event]:
                     Incident.deadline_missed.is_(False),
                 )
                 .order_by(Incident.id)  # one lock order: watchers of several workers never deadlock
+                .limit(limit)
                 .with_for_update()
             )
             .scalars()
@@ -75,6 +77,7 @@ def check_deadlines(session: Session, now: datetime) -> list[Event]:
                     Incident.handover_prompted.is_(False),
                 )
                 .order_by(Incident.id)
+                .limit(limit)
                 .with_for_update()
             )
             .scalars()
@@ -122,9 +125,20 @@ async def watch(sessions: object, broker: Broker, *, every_s: float = 5.0) -> No
         await asyncio.sleep(every_s)
 
 
+BATCH = 50  # deadlines per transaction: a backlog must not hold the write lock for long
+
+
 def _run_once(sessions: object, now: datetime) -> list[Event]:
+    """Every passed deadline, recorded in transactions of at most BATCH incidents each, so that
+    intake (which needs the same write lock on SQLite) waits for one short batch at most."""
     from sqlalchemy.orm import sessionmaker
 
     assert isinstance(sessions, sessionmaker)
-    with sessions() as s:
-        return check_deadlines(s, now)
+    out: list[Event] = []
+    while True:
+        with sessions() as s:
+            events = check_deadlines(s, now, limit=BATCH)
+        out += events
+        if len(events) < BATCH:
+            return out
+        time.sleep(0.005)  # let writers queued meanwhile go first

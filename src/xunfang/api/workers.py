@@ -14,7 +14,6 @@ import asyncio
 import contextlib
 import logging
 import os
-import sys
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -88,7 +87,7 @@ def app() -> WorkerHeader:
     """The app factory each worker process calls."""
     from xunfang.api.app import create_app
     from xunfang.api.bootstrap import build_context
-    from xunfang.api.cli import SWITCH_INTERVAL_S
+    from xunfang.api.cli import tune_runtime
     from xunfang.api.fanout import RelayBroker, channel_for, position_hook
     from xunfang.api.routers.map import warm
     from xunfang.store.db import make_engine
@@ -113,5 +112,5 @@ def app() -> WorkerHeader:
         await asyncio.to_thread(broker.stop)
 
     application.router.lifespan_context = lifespan
-    sys.setswitchinterval(SWITCH_INTERVAL_S)
+    tune_runtime()
     return WorkerHeader(application, broker.worker_id)

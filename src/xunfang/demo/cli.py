@@ -46,6 +46,7 @@ def demo(
     from xunfang.analysis.api import history_of
     from xunfang.api.app import create_app
     from xunfang.api.bootstrap import build_context
+    from xunfang.api.cli import tune_runtime
     from xunfang.api.routers.map import warm
     from xunfang.demo.driver import Driver
     from xunfang.demo.plan import ensure_post_plan
@@ -61,6 +62,7 @@ def demo(
     ensure_post_plan(ctx.sessions, ctx.network, history, day, city=CITY, echo=typer.echo)
     app = create_app(ctx)
     warm(app, echo=typer.echo)
+    tune_runtime()
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, name="xunfang-demo-server", daemon=True)
     thread.start()
