@@ -21,7 +21,7 @@ from typing import Any
 
 from xunfang.bench.loadgen import LoadClient, LoadError
 from xunfang.bench.rel_load import login
-from xunfang.bench.service import Tally, _free_port, _incidents, _pct, _start
+from xunfang.bench.service import Tally, _free_port, _incidents, _pct, _start, incident_sites
 
 BATCH = 200  # fixes per position request (an AVL gateway forwarding a second of reports)
 IN_FLIGHT = 16  # outstanding position requests per flood process
@@ -81,8 +81,9 @@ async def _intake(base: str, headers: dict[str, str], seconds: float, rate: floa
     async with LoadClient(base, timeout=30, max_connections=32) as c:
         c.headers.update(headers)
         units = [u for u in (await c.get("/units")).json()["items"] if u["lon"] is not None]
+        sites = await incident_sites(c, units)
         t = Tally()
-        await _incidents(c, units, rate, time.monotonic() + seconds, t)
+        await _incidents(c, sites, rate, time.monotonic() + seconds, t)
     return t
 
 
