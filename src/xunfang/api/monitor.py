@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from xunfang.api.live import Broker, Event
@@ -29,35 +30,16 @@ def check_deadlines(session: Session, now: datetime, *, limit: int | None = None
     and finds nothing: each deadline is recorded and published once (tests/test_workers.py)."""
     out: list[Event] = []
     with session.begin():
-        late = (
-            session.execute(
-                select(Incident)
-                .where(
-                    Incident.status.in_(WAITING),
-                    Incident.deadline_at < now,
-                    Incident.deadline_missed.is_(False),
-                )
-                .order_by(Incident.id)  # one lock order: watchers of several workers never deadlock
-                .limit(limit)
-                .with_for_update()
-            )
-            .scalars()
-            .all()
+        late = _locked(
+            session,
+            limit,
+            Incident.status.in_(WAITING),
+            Incident.deadline_at < now,
+            Incident.deadline_missed.is_(False),
         )
         for inc in late:
             inc.deadline_missed = True
-            record_event(
-                session,
-                inc,
-                "deadline_missed",
-                actor="system",
-                now=now,
-                change=(inc.status, inc.status),
-                note=f"no arrival within {inc.tier_min} min",
-            )
-            audit.append(
-                session, actor="system", action="incident.deadline_missed", target=f"incident:{inc.id}"
-            )
+            _record(session, inc, "deadline_missed", now, f"no arrival within {inc.tier_min} min")
             out.append(
                 {
                     "kind": "deadline",
@@ -67,36 +49,17 @@ def check_deadlines(session: Session, now: datetime, *, limit: int | None = None
                     "station": inc.station_code,
                 }
             )
-        cutoff = now - timedelta(seconds=HANDLING_S)
-        due = (
-            session.execute(
-                select(Incident)
-                .where(
-                    Incident.status == Status.ON_SCENE.value,
-                    Incident.on_scene_at <= cutoff,
-                    Incident.handover_prompted.is_(False),
-                )
-                .order_by(Incident.id)
-                .limit(limit)
-                .with_for_update()
-            )
-            .scalars()
-            .all()
+        due = _locked(
+            session,
+            limit,
+            Incident.status == Status.ON_SCENE.value,
+            Incident.on_scene_at <= now - timedelta(seconds=HANDLING_S),
+            Incident.handover_prompted.is_(False),
         )
         for inc in due:
             inc.handover_prompted = True
-            record_event(
-                session,
-                inc,
-                "handover_prompt",
-                actor="system",
-                now=now,
-                change=(inc.status, inc.status),
-                note=f"5 min on scene: hand over to station {inc.station_code}",
-            )
-            audit.append(
-                session, actor="system", action="incident.handover_prompt", target=f"incident:{inc.id}"
-            )
+            note = f"5 min on scene: hand over to station {inc.station_code}"
+            _record(session, inc, "handover_prompt", now, note)
             out.append(
                 {
                     "kind": "deadline",
@@ -106,6 +69,19 @@ def check_deadlines(session: Session, now: datetime, *, limit: int | None = None
                 }
             )
     return out
+
+
+def _locked(session: Session, limit: int | None, *where: ColumnElement[bool]) -> Sequence[Incident]:
+    """Incidents matching ``where``, locked, in id order (one lock order: watchers of several
+    workers never deadlock)."""
+    stmt = select(Incident).where(*where).order_by(Incident.id).limit(limit).with_for_update()
+    return session.execute(stmt).scalars().all()
+
+
+def _record(session: Session, inc: Incident, kind: str, now: datetime, note: str) -> None:
+    """The system's event on the incident and its audit row."""
+    record_event(session, inc, kind, actor="system", now=now, change=(inc.status, inc.status), note=note)
+    audit.append(session, actor="system", action=f"incident.{kind}", target=f"incident:{inc.id}")
 
 
 async def watch(sessions: object, broker: Broker, *, every_s: float = 5.0) -> None:
