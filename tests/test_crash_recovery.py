@@ -30,9 +30,9 @@ def _server_url(db: DB) -> str:
     return f"{PG_URL}?options=-csearch_path%3D{db.schema}"
 
 
-def _start(db: DB, port: int, log: Path) -> subprocess.Popen[bytes]:
+def _start(db: DB, port: int, log: Path, *extra: str) -> subprocess.Popen[bytes]:
     env = {**os.environ, "XUNFANG_ENV": "test"}
-    cmd = [sys.executable, "-m", "xunfang.cli", "serve", "--port", str(port), "--db", _server_url(db)]
+    cmd = [sys.executable, "-m", "xunfang.cli", "serve", "--port", str(port), "--db", _server_url(db), *extra]
     proc = subprocess.Popen(cmd, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT)
     deadline = time.time() + 60
     while time.time() < deadline:
@@ -112,3 +112,62 @@ def test_sigkill_during_intake_loses_nothing(db: DB, tmp_path: Path) -> None:
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(20)
+
+
+def _children(pid: int) -> set[int]:
+    return {int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()}
+
+
+def test_standby_takes_over_after_sigkill_and_stops_with_its_supervisor(db: DB, tmp_path: Path) -> None:
+    """`serve --standby`: the serving process is SIGKILLed; the warm standby answers next, with
+    every acknowledged incident, and SIGTERM to the supervisor ends every child."""
+    engine = db.engine()
+    seed(engine, jurisdiction())
+    engine.dispose()
+    port, log = _free_port(), tmp_path / "server.log"
+    base = f"http://127.0.0.1:{port}/api/v1"
+    proc = _start(db, port, log, "--standby")
+    try:
+        while log.read_text().count(" ready\n") < 2:  # active and standby
+            assert proc.poll() is None, log.read_text()[-2000:]
+            time.sleep(0.1)
+        headers = _headers(base)
+        acked, bodies = {}, {f"k{i}": incident_body(description=f"k{i}") for i in range(5)}
+        for i in range(5):
+            r = httpx.post(
+                f"{base}/incidents",
+                json=bodies[f"k{i}"],
+                headers={**headers, "Idempotency-Key": f"k{i}"},
+                timeout=10,
+            )
+            assert r.status_code == 201, r.text
+            acked[f"k{i}"] = r.json()["id"]
+        first = int(r.headers["x-xunfang-worker"])
+        assert first in _children(proc.pid) and len(_children(proc.pid)) == 2
+        os.kill(first, signal.SIGKILL)
+        deadline = time.time() + 30
+        while True:
+            assert time.time() < deadline, log.read_text()[-2000:]
+            try:
+                got = httpx.get(f"{base}/incidents/{acked['k4']}", headers=headers, timeout=5)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.05)
+        assert got.status_code == 200 and int(got.headers["x-xunfang-worker"]) != first
+        for key, inc_id in acked.items():  # every acknowledged incident; a retry finds the same one
+            r = httpx.post(
+                f"{base}/incidents",
+                json=bodies[key],
+                headers={**headers, "Idempotency-Key": key},
+                timeout=10,
+            )
+            assert r.status_code == 200 and r.json()["id"] == inc_id
+        assert f"active pid={first} ended" in log.read_text()
+        children = _children(proc.pid)
+        assert len(children) == 2 and first not in children  # a new standby is on its way
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(30)
+    assert proc.returncode == 0
+    time.sleep(0.5)
+    assert all(not Path(f"/proc/{c}").exists() for c in children), "children outlived the supervisor"

@@ -50,6 +50,11 @@ def test_several_workers_refuse_sqlite(tmp_path: Path) -> None:
     assert "PostgreSQL" in str(r.exception) and "--workers 2" in str(r.exception)
 
 
+def test_standby_is_refused_with_several_workers(tmp_path: Path) -> None:
+    r = CliRunner().invoke(app, ["serve", "--workers", "2", "--standby", "--db", str(tmp_path / "x.db")])
+    assert isinstance(r.exception, InvalidInput) and "--standby" in str(r.exception)
+
+
 def test_relay_delivers_other_workers_events_once() -> None:
     """Two relays on one channel: each subscriber gets every event exactly once, wherever it was
     published, and unit fixes from the other worker reach the position hook."""

@@ -208,6 +208,13 @@ def serve(  # noqa: PLR0917 (Typer options)
     workers: Annotated[
         int, typer.Option("--workers", min=1, max=64, help="worker processes (2+ need PostgreSQL and Redis)")
     ] = 1,
+    standby: Annotated[
+        bool,
+        typer.Option(
+            "--standby",
+            help="keep a warm standby process that takes over within a second if the serving one dies",
+        ),
+    ] = False,
 ) -> None:
     """Run the live command service (FastAPI on uvicorn)."""
     import uvicorn
@@ -215,6 +222,20 @@ def serve(  # noqa: PLR0917 (Typer options)
     from xunfang.api.app import create_app
     from xunfang.api.bootstrap import build_context, seed_demo
 
+    if standby and workers > 1:
+        raise InvalidInput(
+            "--standby is for one serving process; with --workers N the other workers take over"
+        )
+    if standby:
+        from xunfang.api import standby as warm_standby
+
+        engine = open_db(db)
+        if demo:
+            seed_demo(engine, demo, echo=typer.echo)
+        engine.dispose()
+        typer.echo(f"xunfang service on http://{host}:{port}/api/v1 with a warm standby")
+        warm_standby.run(db_url(db), host=host, port=port, log_level=log_level)
+        return
     if workers > 1:
         from xunfang.api import workers as several
 

@@ -10,6 +10,7 @@ import contextlib
 import errno
 import os
 import random
+import signal
 import subprocess
 import tempfile
 import time
@@ -18,15 +19,18 @@ from typing import Any
 
 import httpx
 
+from xunfang.api.workers import WORKER_HEADER
 from xunfang.bench.rel_load import (
     IntakeLoad,
     Outcomes,
     login,
     lost_and_duplicates,
+    lost_assignments,
     private_postgres,
     retry_unacked,
 )
 from xunfang.bench.service import _free_port, _start
+from xunfang.core.errors import Unavailable
 
 
 def _stop(proc: subprocess.Popen[bytes]) -> None:
@@ -39,27 +43,37 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 
 
 def crash(kills: int, tmp: Path, seed: int = 9) -> dict[str, Any]:
-    """SIGKILL the server ``kills`` times at random moments of the load, restart it each time."""
+    """SIGKILL the serving process ``kills`` times at random moments of an intake-and-dispatch
+    load; the service runs with its warm standby (`serve --standby`), which takes over.
+
+    Recovery is the time from the kill until the service answers again (from the new process).
+    Each kill waits until the supervisor's new standby is ready (``standby_ready_max_s``); a
+    second crash inside that window would meet a cold start instead (``cold_start_s``)."""
     rng = random.Random(seed)
     url, port, log = f"sqlite:///{tmp / 'crash.db'}", _free_port(), tmp / "crash.log"
     base = f"http://127.0.0.1:{port}/api/v1"
-    proc = _start(url, port, log)
-    out, recoveries = Outcomes(), []
+    t0 = time.monotonic()
+    proc = _start(url, port, log, ("--standby",))
+    cold_start = time.monotonic() - t0
+    out, recoveries, standby_ready = Outcomes(), [], []
     try:
         headers = login(base)
+        units = dispatchable_units(base, headers)
+        _await_ready_lines(log, 2)
         for k in range(kills):
-            with IntakeLoad(base, headers, out, f"crash{k}"):
+            with IntakeLoad(base, headers, out, f"crash{k}", units=units):
                 time.sleep(rng.uniform(0.3, 2.5))
-                proc.kill()
-                proc.wait(10)
-            t0 = time.monotonic()
-            proc = _start(url, port, log)
-            recoveries.append(time.monotonic() - t0)
+                pid = int(httpx.get(f"{base}/openapi.json", timeout=10).headers[WORKER_HEADER])
+                t_kill = time.monotonic()
+                os.kill(pid, signal.SIGKILL)
+                recoveries.append(_until_served(base, pid) - t_kill)
+            standby_ready.append(_await_ready_lines(log, k + 3) - t_kill)
             retry_unacked(base, headers, out)
         never = retry_unacked(base, headers, out)
     finally:
         _stop(proc)
     lost, dups = lost_and_duplicates(url, out)
+    lost_a, dups_a = lost_assignments(url, out)
     return {
         "kills": kills,
         "acked": len(out.acked),
@@ -67,10 +81,43 @@ def crash(kills: int, tmp: Path, seed: int = 9) -> dict[str, Any]:
         "never_acked_after_retry": never,
         "lost": lost,
         "duplicates": dups,
+        "assignments_acked": len(out.assignments),
+        "assignments_lost": lost_a,
+        "assignment_duplicates": dups_a,
         "server_errors": out.server_errors,
         "recovery_max_s": round(max(recoveries), 2),
         "recovery_p50_s": round(sorted(recoveries)[len(recoveries) // 2], 2),
+        "standby_ready_max_s": round(max(standby_ready), 1),
+        "cold_start_s": round(cold_start, 1),
     }
+
+
+def dispatchable_units(base: str, headers: dict[str, str]) -> list[str]:
+    """Units whose arrival counts (not drones), for the dispatch part of the crash load."""
+    items = httpx.get(f"{base}/units", headers=headers, timeout=30).json()["items"]
+    return [u["id"] for u in items if u["force_type"] != "drone"]
+
+
+def _until_served(base: str, dead_pid: int, limit_s: float = 120.0) -> float:
+    """Poll until another process answers; returns that moment (monotonic)."""
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        with contextlib.suppress(httpx.HTTPError):
+            r = httpx.get(f"{base}/openapi.json", timeout=5)
+            if r.status_code == 200 and r.headers.get(WORKER_HEADER) != str(dead_pid):
+                return time.monotonic()
+        time.sleep(0.01)
+    raise Unavailable(f"the service did not answer within {limit_s:.0f} s of a crash")
+
+
+def _await_ready_lines(log: Path, n: int, limit_s: float = 180.0) -> float:
+    """Wait until the supervisor has logged ``n`` children ready; returns that moment."""
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        if log.read_text(errors="replace").count(" ready\n") >= n:
+            return time.monotonic()
+        time.sleep(0.05)
+    raise Unavailable(f"the standby was not ready within {limit_s:.0f} s (see {log})")
 
 
 def db_restart(tmp: Path, gap_s: float = 3.0) -> dict[str, Any]:

@@ -31,6 +31,7 @@ class Outcomes:
     """What the clients saw: acknowledged keys, every key tried, and each non-2xx answer."""
 
     acked: dict[str, int] = field(default_factory=dict)
+    assignments: dict[int, int] = field(default_factory=dict)  # acknowledged assignment id -> incident
     attempted: dict[str, dict[str, Any]] = field(default_factory=dict)
     server_errors: int = 0  # 5xx other than 503 + Retry-After
     unavailable: int = 0  # 503 with Retry-After
@@ -68,10 +69,24 @@ def incident_body(key: str, rng: random.Random, lonlat: tuple[float, float]) -> 
 
 
 class IntakeLoad:
-    """``workers`` threads posting incidents with fresh Idempotency-Keys until stopped."""
+    """``workers`` threads posting incidents with fresh Idempotency-Keys until stopped.
 
-    def __init__(self, base: str, headers: dict[str, str], out: Outcomes, prefix: str, workers: int = 4):
+    With ``units``, each acknowledged incident is also dispatched: a unit from the worker's own
+    share is assigned, arrives and resolves (which frees it again), so that a crash can fall in
+    the middle of an assignment as well as of an intake."""
+
+    def __init__(  # noqa: PLR0917
+        self,
+        base: str,
+        headers: dict[str, str],
+        out: Outcomes,
+        prefix: str,
+        workers: int = 4,
+        units: list[str] | None = None,
+    ):
         self.base, self.headers, self.out, self.prefix = base, headers, out, prefix
+        self.units = units or []
+        self.workers = workers
         self.stop = threading.Event()
         self.threads = [threading.Thread(target=self._run, args=(w,), daemon=True) for w in range(workers)]
 
@@ -107,6 +122,33 @@ class IntakeLoad:
                 self.out.record(key, r)
                 if r.status_code == 503:
                     time.sleep(0.1)
+                elif r.status_code in (200, 201) and self.units:
+                    self._dispatch(client, int(r.json()["id"]), self.units[worker :: self.workers], i)
+
+    def _dispatch(self, client: httpx.Client, incident: int, units: list[str], i: int) -> None:
+        """Assign one of ``units`` (the next that is free), then arrive and resolve; any failure
+        (a crash, a unit still held by an interrupted job) ends this incident's dispatch."""
+        if not units:
+            return
+        url = f"{self.base}/incidents/{incident}"
+        try:
+            for unit in units[i % len(units) :] + units[: i % len(units)]:
+                r = client.post(f"{url}/assignments", json={"unit_id": unit}, headers=self.headers)
+                if r.status_code == 201:
+                    with self.out.lock:
+                        self.out.assignments[int(r.json()["id"])] = incident
+                    break
+                if r.status_code != 409:
+                    return
+            else:
+                return
+            for event in ("arrived", "resolved"):
+                r = client.post(f"{url}/events", json={"type": event}, headers=self.headers)
+                if r.status_code != 201:
+                    return
+        except httpx.HTTPError:
+            with self.out.lock:
+                self.out.transport += 1
 
 
 def retry_unacked(base: str, headers: dict[str, str], out: Outcomes, budget_s: float = 60.0) -> int:
@@ -133,6 +175,28 @@ def retry_unacked(base: str, headers: dict[str, str], out: Outcomes, budget_s: f
             else:
                 time.sleep(0.5)
     return len(pending)
+
+
+def lost_assignments(url: str, out: Outcomes) -> tuple[int, int]:
+    """From the database: acknowledged assignments missing (or moved to another incident), and
+    (incident, unit) pairs assigned more than once."""
+    from xunfang.store.db import make_engine
+    from xunfang.store.models import Assignment
+
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            rows = dict(conn.execute(select(Assignment.id, Assignment.incident_id)).all())
+            dup_q = (
+                select(Assignment.incident_id, Assignment.unit_id)
+                .group_by(Assignment.incident_id, Assignment.unit_id)
+                .having(func.count() > 1)
+            )
+            dups = len(conn.execute(dup_q).all())
+    finally:
+        engine.dispose()
+    lost = sum(1 for a, inc in out.assignments.items() if rows.get(a) != inc)
+    return lost, dups
 
 
 def lost_and_duplicates(url: str, out: Outcomes) -> tuple[int, int]:

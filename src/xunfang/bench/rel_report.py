@@ -10,6 +10,8 @@ from typing import Any
 TARGETS = {
     "crash.lost": ("==", 0),
     "crash.duplicates": ("==", 0),
+    "crash.assignments_lost": ("==", 0),
+    "crash.assignment_duplicates": ("==", 0),
     "crash.recovery_max_s": ("<=", 2.0),
     "db_restart.lost": ("==", 0),
     "db_restart.server_errors": ("==", 0),
@@ -101,11 +103,14 @@ def render(result: dict[str, Any], *, quick: bool, separate: dict[str, Any] | No
         lines.append(f"| `{key}` | {got}{where} | {op} {want} | {'yes' if met else '**no**'} |")
     lines += ["", "## How each figure is made", ""]
     lines += [
-        "- **crash**: a `xunfang serve` subprocess (SQLite, Chicago demo) is SIGKILLed at a random "
-        "moment (0.3-2.5 s) of a 4-client intake load, `crash.kills` times, and restarted; clients "
-        "retry every unacknowledged key. Lost = acknowledged incidents missing from the database; "
-        "duplicates = keys stored twice. Recovery = restart until the service answers (includes "
-        "Python start-up and loading the Chicago road network).",
+        "- **crash**: `xunfang serve --standby` (SQLite, Chicago demo) under a 4-client load of "
+        "incidents, each dispatched (assign, arrive, resolve); the serving process is SIGKILLed at a "
+        "random moment (0.3-2.5 s), `crash.kills` times, and the warm standby takes over; clients "
+        "retry every unacknowledged key. Lost = acknowledged incidents (or assignments) missing from "
+        "the database; duplicates = keys stored twice (or an incident given the same unit twice). "
+        "Recovery = kill until the service answers from the new process. Each kill waits for the new "
+        "standby (`standby_ready_max_s`); a crash inside that window meets a cold start "
+        "(`cold_start_s`: Python start-up and loading the Chicago road network and map layers).",
         "- **db_restart**: a private PostgreSQL 15 cluster (not the shared one) is stopped with "
         "`pg_ctl stop -m fast` under load and started after `gap_s`; answers in the gap must be "
         "503 + Retry-After (counted in `unavailable_503`), never another 5xx or a false 201.",

@@ -31,7 +31,6 @@ SCENARIOS = (
 NOT_MEASURED = {
     "backup.data_at_risk_s": "depends on the deployment's backup interval / WAL archiving, not "
     "on this command (see docs/service.md, Backup and restore)",
-    "crash.assignments": "kills run under incident intake only; assignments are not in the crash load",
     "read_only.sqlite": "a running SQLite server cannot be made read-only here (see RELIABILITY.md)",
 }
 
