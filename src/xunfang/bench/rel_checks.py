@@ -9,13 +9,13 @@ import shutil
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from xunfang.bench.loadgen import LoadClient
+from xunfang.bench.loadgen import LoadClient, LoadError, Reply
 from xunfang.bench.rel_fanout import Listener
 from xunfang.bench.rel_load import login
 from xunfang.bench.service import Tally, _free_port, _incidents, _pct, _positions, _start, incident_sites
@@ -215,16 +215,90 @@ async def _surge(base: str, seconds: float, inc_rate: float, pos_rate: float) ->
         units = [u for u in (await c.get("/units")).json()["items"] if u["lon"] is not None]
         sites = await incident_sites(c, units)
         t, end, t0 = Tally(), time.monotonic() + seconds, time.monotonic()
-        await asyncio.gather(_positions(c, units, pos_rate, end, t), _incidents(c, sites, inc_rate, end, t))
+        await asyncio.gather(
+            _positions(c, units, pos_rate, end, t), _incidents(c, sites, inc_rate, end, t, _dispatched)
+        )
         elapsed = time.monotonic() - t0
-    ms = t.intake_ms
+    ops = {op: _summary(ms) for op, ms in sorted(t.ops_ms.items())}
+    worst = {k: max((o[k] for o in ops.values() if o[k] is not None), default=None) for k in _PCTS}
     return {
-        "p50_ms": _pct(ms, 50),
-        "p99_ms": _pct(ms, 99),
-        "p999_ms": _pct(ms, 99.9),
-        "max_ms": round(max(ms), 1) if ms else None,
+        **worst,  # the slowest operation's figure, so the targets hold for every operation
+        "ops": ops,
         "errors": t.errors,
+        "error_kinds": dict(t.error_kinds),
         "incidents": len(t.created),
+        "dispatch_updates_per_s": round(
+            sum(len(t.ops_ms.get(k, [])) for k in ("assign", "event")) / elapsed, 1
+        ),
         "positions_per_s": round(t.positions / elapsed, 1),
         "seconds": round(elapsed, 1),
     }
+
+
+_PCTS = ("p50_ms", "p99_ms", "p999_ms", "max_ms")
+# Every DISPATCH_EVERY-th incident is dispatched (assign, en route, arrived, resolved: 4 updates), so
+# 50 incidents/s make the issue's 100 dispatch updates/s; the steps are STEP_S apart, so units stay
+# busy a few seconds and later recommendations must pass over them.
+DISPATCH_EVERY = 2
+STEP_S = (0.5, 0.5, 1.0)
+
+
+def _summary(ms: list[float]) -> dict[str, Any]:
+    top = round(max(ms), 1) if ms else None
+    return {
+        "n": len(ms),
+        "p50_ms": _pct(ms, 50),
+        "p99_ms": _pct(ms, 99),
+        "p999_ms": _pct(ms, 99.9),
+        "max_ms": top,
+    }
+
+
+async def _timed(t: Tally, op: str, call: Awaitable[Reply]) -> Reply | None:
+    t0 = time.perf_counter()
+    try:
+        r = await call
+    except LoadError as exc:
+        t.error(f"{op} {exc.kind}")
+        return None
+    t.ops_ms.setdefault(op, []).append((time.perf_counter() - t0) * 1000)
+    return r
+
+
+async def _dispatched(c: LoadClient, body: dict[str, Any], key: str, t: Tally) -> None:
+    """Intake, recommendation and, for every DISPATCH_EVERY-th incident, the dispatch: assign the
+    best free unit (the next one on a 409, when another incident took it first), then en route,
+    arrived and resolved, which frees the unit again."""
+    r = await _timed(t, "intake", c.post("/incidents", json=body, headers={"Idempotency-Key": key}))
+    if r is None or r.status_code != 201:
+        if r is not None:
+            t.error(f"intake {r.status_code}")
+        return
+    inc = r.json()["id"]
+    t.created[key] = inc
+    rec = await _timed(t, "recommend", c.get(f"/incidents/{inc}/recommendations"))
+    if rec is None or rec.status_code != 200 or len(t.created) % DISPATCH_EVERY:
+        if rec is not None and rec.status_code != 200:
+            t.error(f"recommend {rec.status_code}")
+        return
+    for cand in [x for x in rec.json()["items"] if x["eligible"]][:5]:
+        a = await _timed(
+            t, "assign", c.post(f"/incidents/{inc}/assignments", json={"unit_id": cand["unit_id"]})
+        )
+        if a is None:
+            return
+        if a.status_code == 201:
+            break
+        if a.status_code != 409:
+            t.error(f"assign {a.status_code}")
+            return
+    else:
+        t.error_kinds["not assigned: no free unit among the first five"] += 1
+        return
+    for event, wait in zip(("en_route", "arrived", "resolved"), STEP_S, strict=True):
+        await asyncio.sleep(wait)
+        e = await _timed(t, "event", c.post(f"/incidents/{inc}/events", json={"type": event}))
+        if e is None or e.status_code != 201:
+            if e is not None:
+                t.error(f"event {event} {e.status_code}")
+            return

@@ -122,9 +122,12 @@ def render(result: dict[str, Any], *, quick: bool, separate: dict[str, Any] | No
         "- **audit**: edit, delete, insert, reorder and a truncated tail (with the head row rewritten) "
         "on copies of a signed-checkpointed audit log; detected and first bad sequence number.",
         "- **fuzz**: schemathesis, positive and negative cases for every operation but the SSE stream.",
-        "- **surge**: 50 incidents/s and 2,000 positions/s (+1/s per unit) against a subprocess server; "
-        "intake latency percentiles. `fanout_*`: a live-feed (SSE) subscriber in its own process reads "
-        "every event during the surge; lag = its receive time minus the broker's `published_at` stamp.",
+        "- **surge**: 50 incidents/s (each with its recommendation; every second one dispatched: "
+        "assign, en route, arrived, resolved, i.e. 100 dispatch updates/s) and 2,000 positions/s "
+        "against a subprocess server. Percentiles per operation under `ops`; the top-level "
+        "`p50_ms`..`max_ms` are the slowest operation's. `fanout_*`: a live-feed (SSE) subscriber "
+        "in its own process reads every event during the surge; lag = its receive time minus the "
+        "broker's `published_at` stamp.",
         "- **workers**: `xunfang serve --workers 2` on a fresh PostgreSQL schema with the live feed "
         "relayed through Redis; under a 3-client intake load the workers get `rolling_restarts` "
         "rolling restarts (SIGHUP: uvicorn replaces each worker by one that already serves) and then "

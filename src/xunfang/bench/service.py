@@ -19,6 +19,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
@@ -41,6 +42,7 @@ CATEGORIES = ("theft", "dispute", "traffic", "public_order", "help_request", "no
 class Tally:
     intake_ms: list[float] = field(default_factory=list)
     recommend_ms: list[float] = field(default_factory=list)
+    ops_ms: dict[str, list[float]] = field(default_factory=dict)  # further operations, by name
     positions: int = 0
     errors: int = 0
     error_kinds: Counter[str] = field(default_factory=Counter)
@@ -105,7 +107,9 @@ async def _positions(c: LoadClient, units: list[dict[str, Any]], rate: float, en
                 }
             )
         try:
+            t0 = time.perf_counter()
             r = await c.post("/units/positions", json=batch)
+            t.ops_ms.setdefault("positions", []).append((time.perf_counter() - t0) * 1000)
             if r.status_code == 202:
                 t.positions += len(batch)
             else:
@@ -113,6 +117,9 @@ async def _positions(c: LoadClient, units: list[dict[str, Any]], rate: float, en
         except LoadError as exc:
             t.error(f"positions {exc.kind}")
         await asyncio.sleep(max(0.0, tick - (time.monotonic() - start)))
+
+
+OneIncident = Callable[[LoadClient, dict[str, Any], str, Tally], Coroutine[Any, Any, None]]
 
 
 async def _one_incident(c: LoadClient, body: dict[str, Any], key: str, t: Tally) -> None:
@@ -150,8 +157,13 @@ async def incident_sites(
     return list(zip(lon[inside].tolist(), lat[inside].tolist(), strict=True))
 
 
-async def _incidents(
-    c: LoadClient, sites: list[tuple[float, float]], rate: float, end: float, t: Tally
+async def _incidents(  # noqa: PLR0917
+    c: LoadClient,
+    sites: list[tuple[float, float]],
+    rate: float,
+    end: float,
+    t: Tally,
+    one: OneIncident = _one_incident,
 ) -> None:
     rng = random.Random(2)
     tasks: list[asyncio.Task[None]] = []
@@ -167,7 +179,7 @@ async def _incidents(
             "description": "bench (simulated)",
             "reported_at": datetime.now(UTC).isoformat(),
         }
-        tasks.append(asyncio.create_task(_one_incident(c, body, f"bench-{secrets.token_hex(8)}", t)))
+        tasks.append(asyncio.create_task(one(c, body, f"bench-{secrets.token_hex(8)}", t)))
         n += 1
         await asyncio.sleep(max(0.0, t_start + n / rate - time.monotonic()))
     await asyncio.gather(*tasks)
