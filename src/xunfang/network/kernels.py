@@ -18,12 +18,12 @@ The searches never allocate per query: the caller passes work arrays (see
 :class:`xunfang.network.router.Workspace`) and every search first restores the entries the
 previous one touched, so a top-10 query on a million nodes costs only what it visits.
 
-The target search drains each bucket with software prefetching (:func:`_prefetch`): the labels
-and adjacency of the node a few entries further down the bucket are requested while the current
-one is scanned. A search over a million nodes is bound by memory latency, not bandwidth (its
-labels and edges do not fit in cache, and the processor cannot run ahead of the unpredictable
-branches of a relaxation), so issuing those loads early halves a full search (city1m, 1,000
-units: 88 → 46 ms CPU time).
+Both searches drain a bucket with software prefetching (:func:`_prefetch`): the labels and
+adjacency of the node a few entries further down the bucket are requested while the current one
+is scanned. A search over a million nodes is bound by memory latency, not bandwidth (its labels
+and edges do not fit in cache, and the processor cannot run ahead of the unpredictable branches
+of a relaxation), so issuing those loads early halves a full search (city1m, 1,000 units:
+88 → 46 ms CPU time) and shortens a full coverage recompute by a seventh (66 → 57 ms).
 
 The same kernels run forwards (``indptr``/``adj`` of the graph) and backwards (the reversed CSR):
 the direction is a matter of which arrays the caller passes.
@@ -296,6 +296,16 @@ def multi_source(  # type: ignore[no-untyped-def]  # noqa: PLR0917
         i = 0
         while i < bc[s]:
             v = bq[s, i]
+            if i + _PF_NODE < bc[s]:
+                ahead = bq[s, i + _PF_NODE]
+                _prefetch(qflag, ahead)
+                _prefetch(dist, ahead)
+                _prefetch(owner, ahead)
+                _prefetch(indptr, ahead)
+            if i + _PF_EDGE < bc[s]:
+                j = indptr[bq[s, i + _PF_EDGE]]
+                _prefetch(adj, j)
+                _prefetch(w, j)
             i += 1
             if qflag[v] == 0:
                 continue
