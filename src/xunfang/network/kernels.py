@@ -18,16 +18,58 @@ The searches never allocate per query: the caller passes work arrays (see
 :class:`xunfang.network.router.Workspace`) and every search first restores the entries the
 previous one touched, so a top-10 query on a million nodes costs only what it visits.
 
+Both searches drain a bucket with software prefetching (:func:`_prefetch`): the labels and
+adjacency of the node a few entries further down the bucket are requested while the current one
+is scanned. A search over a million nodes is bound by memory latency, not bandwidth (its labels
+and edges do not fit in cache, and the processor cannot run ahead of the unpredictable branches
+of a relaxation), so issuing those loads early halves a full search (city1m, 1,000 units:
+88 → 46 ms CPU time) and shortens a full coverage recompute by a seventh (66 → 57 ms).
+
 The same kernels run forwards (``indptr``/``adj`` of the graph) and backwards (the reversed CSR):
 the direction is a matter of which arrays the caller passes.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
-from numba import njit
+from llvmlite import ir
+from numba import njit, types
+from numba.core import cgutils
+from numba.extending import intrinsic
 
 INF = np.inf
+
+# How far ahead in a bucket the target search prefetches: a node's own labels and CSR row start
+# (_PF_NODE entries ahead), then its edge slots (_PF_EDGE ahead, once its row start has arrived),
+# at the row's first and last slot (a row of 3-4 float64 slots straddles two cache lines one
+# time in three; fetching the second line too took the full search from 42 to 36 ms).
+# Measured on city1m: 12/6 to 32/16 all within 5 %; prefetching the neighbours' labels as well
+# (a third stage) made it 15 % slower (neighbours mostly share the node's cache lines).
+_PF_NODE = 16
+_PF_EDGE = 8
+
+
+def _prefetch_typer(typingctx, arr, idx):  # type: ignore[no-untyped-def]
+    """``_prefetch(arr, idx)``: hint the processor to fetch ``arr[idx]`` into cache (never faults)."""
+    sig = types.void(arr, idx)
+
+    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+        aryty = signature.args[0]
+        ary = context.make_array(aryty)(context, builder, args[0])
+        ptr = cgutils.get_item_pointer(context, builder, aryty, ary, [args[1]], wraparound=False)  # type: ignore[no-untyped-call]
+        i8p, i32 = ir.IntType(8).as_pointer(), ir.IntType(32)
+        fnty = ir.FunctionType(ir.VoidType(), [i8p, i32, i32, i32])
+        fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.prefetch")  # type: ignore[no-untyped-call]
+        # read, high temporal locality, data cache
+        builder.call(fn, [builder.bitcast(ptr, i8p), i32(0), i32(3), i32(1)])
+        return context.get_dummy_value()
+
+    return sig, codegen
+
+
+_prefetch: Any = intrinsic(_prefetch_typer)  # called from compiled code as _prefetch(arr, idx)
 
 
 @njit(cache=True, inline="always")
@@ -144,6 +186,18 @@ def search_targets(  # type: ignore[no-untyped-def]  # noqa: PLR0917
         i = 0
         while i < bc[s]:
             v = bq[s, i]
+            if i + _PF_NODE < bc[s]:
+                ahead = bq[s, i + _PF_NODE]
+                _prefetch(state, ahead)
+                _prefetch(dist, ahead)
+                _prefetch(met, ahead)
+                _prefetch(indptr, ahead)
+            if i + _PF_EDGE < bc[s]:
+                a = bq[s, i + _PF_EDGE]
+                for j in (indptr[a], max(indptr[a + 1] - 1, 0)):  # first and last slot: the row's lines
+                    _prefetch(adj, j)
+                    _prefetch(w, j)
+                    _prefetch(clen, j)
             i += 1
             sv = state[v]
             if sv & 1 == 0:
@@ -245,6 +299,17 @@ def multi_source(  # type: ignore[no-untyped-def]  # noqa: PLR0917
         i = 0
         while i < bc[s]:
             v = bq[s, i]
+            if i + _PF_NODE < bc[s]:
+                ahead = bq[s, i + _PF_NODE]
+                _prefetch(qflag, ahead)
+                _prefetch(dist, ahead)
+                _prefetch(owner, ahead)
+                _prefetch(indptr, ahead)
+            if i + _PF_EDGE < bc[s]:
+                a = bq[s, i + _PF_EDGE]
+                for j in (indptr[a], max(indptr[a + 1] - 1, 0)):
+                    _prefetch(adj, j)
+                    _prefetch(w, j)
             i += 1
             if qflag[v] == 0:
                 continue
