@@ -50,18 +50,29 @@ NOT_TESTED = [
     "multi-machine failover and read replicas (several workers on one machine are tested: `workers`)",
     "the data-at-risk window of a real deployment (it is the backup interval, or about "
     "`archive_timeout` with WAL archiving; neither runs here), and a restore after real media loss",
-    "MFA/TOTP, argon2id migration, lockout with progressive delay, idle session lock, "
-    "session revocation within 5 s",
-    "the role x operation x ownership matrix generated from the OpenAPI",
-    "time-zone (DST gap/overlap, clock-skew) cases",
-    "pip-audit, bandit and lock-file hashes (supply chain)",
-    'the dashboard\'s "dispatch system down" mode (offline queue and replay)',
     "a read-only SQLite database under load: Linux refuses to remount a file system read-only while "
     "the server holds the file open for writing, and file modes do not bind a root server; a "
     "kernel-forced remount after I/O errors was not simulated (tests/test_api_read_only.py covers "
     "SQLite's 'readonly database' answer with query_only)",
-    "identifiers near their limits are covered by tests (tests/test_api_limits.py: incident, track "
-    "and audit counters past 2^31-1 on both backends), not timed by this command",
+]
+
+# Parts of the issue proven by the test suite (`make test`) rather than by this command.
+IN_TESTS = [
+    "MFA/TOTP (RFC 6238 vectors, replay, enrolment, login by API and in the dashboard), lockout with "
+    "progressive delay, idle lock at 30 minutes, revocation of REST and live sessions: "
+    "tests/test_api_sessions.py, tests/test_web_e2e.py",
+    "the role x operation x ownership matrix generated from the OpenAPI: tests/test_api_matrix.py",
+    "time zones (DST gaps and overlaps in America/Chicago, Asia/Shanghai; client clock skew): "
+    "tests/test_api_timezones.py",
+    "lock-file hashes and bandit (0 high); pip-audit's unreachable case: tests/test_supply_chain.py "
+    "(`make audit` runs them all)",
+    'the dashboard\'s "dispatch system down" mode (banner, outbox, exactly-once replay after the server '
+    "is killed and restarted): tests/test_web_outage.py",
+    "SQLite's 'readonly database' answer (query_only): tests/test_api_read_only.py",
+    "identifiers near their limits (incident, track and audit counters past 2^31-1, both backends): "
+    "tests/test_api_limits.py",
+    "a warm standby taking over after SIGKILL, and stopping with its supervisor: "
+    "tests/test_crash_recovery.py",
 ]
 
 
@@ -158,6 +169,8 @@ def render(result: dict[str, Any], *, quick: bool, separate: dict[str, Any] | No
         "",
     ]
     lines += [f"- {item}" for item in NOT_TESTED]
+    lines += ["", "## Proven by the test suite instead", ""]
+    lines += [f"- {item}" for item in IN_TESTS]
     nm = result.get("not_measured", {})
     lines += ["", "Keys of the issue this command leaves out:", ""]
     lines += [f"- `{k}`: {v}" for k, v in nm.items()]
