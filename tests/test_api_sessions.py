@@ -104,10 +104,12 @@ def test_mfa_enrolment_and_login_by_api(engine: Engine) -> None:
         # a plain OAuth2 password form is not enough any more; nothing is counted for asking
         r = _login(client, "dispatcher")
         assert r.status_code == 401 and r.json()["error"] == "MfaRequired" and "otp" in r.json()["detail"]
+        assert r.json()["field"] == "otp"  # the dashboard shows its code field on this
         r = _login(
             client, "dispatcher", otp="000000" if mfa.code_at(secret, clock.t) != "000000" else "111111"
         )
         assert r.status_code == 401 and "one-time code" in r.json()["detail"]
+        assert r.json()["error"] == "AuthFailed" and r.json()["field"] == "otp"
         clock.advance(seconds=2)  # past the 1 s delay that failure earned
         code = mfa.code_at(secret, clock.t)
         assert _login(client, "dispatcher", password="wrong-password", otp=code).status_code == 401
@@ -132,6 +134,7 @@ def test_mfa_required_roles_refuse_unenrolled_accounts(engine: Engine) -> None:
         clock = _clocked(ctx)
         r = _login(client, "dispatcher")
         assert r.status_code == 401 and "xunfang users mfa dispatcher" in r.json()["detail"]
+        assert "field" not in r.json()  # no code can help: the dashboard shows no code field
         _bearer(_login(client, "analyst"))
         secret = client.post("/api/v1/users/dispatcher/mfa", headers=token(client, "admin")).json()["secret"]
         _bearer(_login(client, "dispatcher", otp=mfa.code_at(secret, clock.t)))

@@ -56,3 +56,17 @@ def test_report_takes_missing_figures_from_a_separate_run_and_says_so() -> None:
     assert "| `workers.lost` | 0 | == 0 | yes |" in text
     assert "| `backup.restore_1m_s` | 13.7 (separate run) | <= 300 | yes |" in text
     assert "--only backup --json" in text
+
+
+def test_fanout_completeness_counts_created_incidents_seen_on_the_feed() -> None:
+    from xunfang.bench.rel_fanout import completeness
+
+    res = {"fanout_incident_ids": [1, 2, 4, 99]}  # 99: an incident of another client, not counted
+    out = completeness(res, [1, 2, 3, 4])
+    assert out == {
+        "fanout_expected": 4,
+        "fanout_received": 3,
+        "fanout_missed": 1,
+        "fanout_missing_first": [3],
+    }
+    assert "fanout_incident_ids" not in res  # the id list does not go into the report

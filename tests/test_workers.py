@@ -72,10 +72,10 @@ def test_relay_delivers_other_workers_events_once() -> None:
             a.publish({"kind": "incident", "incident_id": 1})
             b.publish({"kind": "incident", "incident_id": 2})
             a.publish({"kind": "unit", "unit_id": "U-1", "lon": 1.0, "lat": 2.0, "at": utcnow()})
-            got_a = [await asyncio.wait_for(sa.queue.get(), 5) for _ in range(3)]
-            got_b = [await asyncio.wait_for(sb.queue.get(), 5) for _ in range(3)]
+            got_a = [await sa.get(timeout=5) for _ in range(3)]
+            got_b = [await sb.get(timeout=5) for _ in range(3)]
             await asyncio.sleep(0.5)  # anything extra (an echo, a duplicate) would arrive by now
-            assert sa.queue.empty() and sb.queue.empty()
+            assert sa.pending() == 0 and sb.pending() == 0
             return got_a, got_b
         finally:
             a.stop()
@@ -96,7 +96,7 @@ def test_relay_without_redis_still_delivers_locally() -> None:
         try:
             sub = b.subscribe(lambda _e: True)
             b.publish({"kind": "incident", "incident_id": 7})
-            return await asyncio.wait_for(sub.queue.get(), 5)
+            return await sub.get(timeout=5)
         finally:
             b.stop(flush_s=0.1)
 

@@ -2,6 +2,7 @@
 // token travels as ?token=. On any error the stream is closed, the connection state goes down (the
 // shell shows "disconnected — data as of hh:mm:ss") and we reconnect with backoff (at most 4 s), or
 // at once when another request finds the service again; then the snapshot is reloaded to catch up.
+// An `event: resync` (events dropped for a client that fell 1,000 events behind) reloads it too.
 import { getToken } from "./auth";
 import { connState, onConn, setConn } from "./conn";
 import { ingest } from "./ingest";
@@ -42,6 +43,8 @@ function open(): void {
   };
   es.onmessage = onMessage;
   NAMED.forEach((name) => es.addEventListener(name, onMessage as EventListener));
+  // The server fell too far behind for this client and dropped its backlog: reload the board.
+  es.addEventListener("resync", () => void resync());
   es.onerror = () => {
     es.close();
     if (source !== es) return;

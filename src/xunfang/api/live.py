@@ -1,9 +1,10 @@
 """The live feed: an in-process broker fanning events out to Server-Sent-Event streams.
 
 Request handlers run in worker threads and publish after their transaction committed; each
-subscriber owns an asyncio queue on the server's loop. Messages never carry caller identity, and a
-station user's stream only carries events of its own jurisdiction. Across several API workers the
-same interface would sit on Redis or NATS pub/sub.
+subscriber owns a queue on the server's loop (see :class:`Subscriber`: positions coalesced per unit,
+nothing dropped silently; a client too slow for the rest gets an ``event: resync``). Messages never
+carry caller identity, and a station user's stream only carries events of its own jurisdiction.
+Across several API workers the same interface sits on Redis pub/sub (``xunfang.api.fanout``).
 """
 
 from __future__ import annotations
@@ -12,25 +13,82 @@ import asyncio
 import json
 import threading
 import time
+from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 Event = dict[str, Any]
 
 
+RESYNC_DETAIL = "events were dropped for this slow client: reload the board (GET /incidents, /units)"
+
+
+def _is_position(event: Event) -> bool:
+    """A unit's position report: only its newest value matters, so a later one replaces it."""
+    return event.get("kind") == "unit" and "lon" in event and "status" not in event
+
+
 @dataclass(eq=False)
 class Subscriber:
-    queue: asyncio.Queue[Event]
+    """One stream's pending events, kept on the server's loop.
+
+    Nothing is dropped silently. Position reports are coalesced per unit (a newer one replaces the
+    one still waiting), so a position flood cannot fill the queue; every other event (incidents,
+    assignments, deadlines) waits in order, ahead of positions. Only if ``maxsize`` of those pile
+    up (a client that stopped reading) is the backlog discarded and replaced by one ``resync``
+    event telling the client how many it lost and to reload the board.
+    """
+
     loop: asyncio.AbstractEventLoop
     accept: Callable[[Event], bool]
-    dropped: int = 0
+    maxsize: int = 1000
+    dropped: int = 0  # events discarded for a resync, in total
+    resyncs: int = 0  # resync events handed out
+    _events: deque[Event] = field(default_factory=deque)
+    _positions: dict[Any, Event] = field(default_factory=dict)
+    _lost: int = 0  # discarded since the last resync was handed out
+    _wake: asyncio.Event = field(default_factory=asyncio.Event)
 
     def _put(self, event: Event) -> None:
-        if self.queue.full():
-            self.dropped += 1
-            return
-        self.queue.put_nowait(event)
+        if _is_position(event):
+            self._positions.pop(event.get("unit_id"), None)  # re-insert: oldest unit first
+            self._positions[event.get("unit_id")] = event
+        elif len(self._events) >= self.maxsize:
+            self._lost += len(self._events) + len(self._positions) + 1
+            self.dropped += len(self._events) + len(self._positions) + 1
+            self._events.clear()
+            self._positions.clear()
+        else:
+            self._events.append(event)
+        self._wake.set()
+
+    def pending(self) -> int:
+        return len(self._events) + len(self._positions) + (1 if self._lost else 0)
+
+    def take(self) -> Event | None:
+        """The next event to send (a resync first, then events in order, then positions)."""
+        if self._lost:
+            lost, self._lost = self._lost, 0
+            self.resyncs += 1
+            return {"kind": "resync", "resync": True, "dropped": lost, "detail": RESYNC_DETAIL}
+        if self._events:
+            return self._events.popleft()
+        if self._positions:
+            return self._positions.pop(next(iter(self._positions)))
+        return None
+
+    async def get(self, timeout: float) -> Event | None:
+        """The next event, or None after ``timeout`` seconds without one."""
+        ev = self.take()
+        if ev is not None:
+            return ev
+        self._wake.clear()
+        try:
+            await asyncio.wait_for(self._wake.wait(), timeout=timeout)
+        except TimeoutError:
+            return None
+        return self.take()
 
 
 class Broker:
@@ -40,7 +98,7 @@ class Broker:
         self.maxsize = maxsize
 
     def subscribe(self, accept: Callable[[Event], bool]) -> Subscriber:
-        sub = Subscriber(asyncio.Queue(self.maxsize), asyncio.get_running_loop(), accept)
+        sub = Subscriber(asyncio.get_running_loop(), accept, self.maxsize)
         with self._lock:
             self._subs.add(sub)
         return sub
@@ -92,9 +150,8 @@ async def sse_stream(
                     return
                 next_check = now + check_s
             deadline = min(next_ping + ping_s, next_check) if alive else next_ping + ping_s
-            try:
-                ev = await asyncio.wait_for(sub.queue.get(), timeout=max(deadline - now, 0.0))
-            except TimeoutError:
+            ev = await sub.get(timeout=max(deadline - now, 0.0))
+            if ev is None:
                 if loop.time() >= next_ping + ping_s:
                     next_ping = loop.time()
                     yield ": ping\n\n"

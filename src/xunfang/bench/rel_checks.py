@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 
 from xunfang.bench.loadgen import LoadClient, LoadError, Reply
-from xunfang.bench.rel_fanout import Listener
+from xunfang.bench.rel_fanout import Listener, completeness
 from xunfang.bench.rel_load import login
 from xunfang.bench.service import Tally, _free_port, _incidents, _pct, _positions, _start, incident_sites
 
@@ -202,6 +202,7 @@ def surge(
         with Listener(base, login(base), log_dir / f"surge-{port}.stop", seconds + 120) as fanout:
             res = asyncio.run(_surge(base, seconds, incidents_per_s, positions_per_s))
         res.update(fanout.result())  # live-feed lag measured by a subscriber during the surge
+        res.update(completeness(res, res.pop("created_ids")))
     finally:
         proc.terminate()
         proc.wait(30)
@@ -230,6 +231,7 @@ async def _surge(base: str, seconds: float, inc_rate: float, pos_rate: float) ->
         "dispatch_updates_per_s": round(
             sum(len(t.ops_ms.get(k, [])) for k in ("assign", "event")) / elapsed, 1
         ),
+        "created_ids": sorted(t.created.values()),
         "positions_per_s": round(t.positions / elapsed, 1),
         "seconds": round(elapsed, 1),
     }

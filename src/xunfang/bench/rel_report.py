@@ -35,6 +35,8 @@ TARGETS = {
     "backup.restore_1m_s": ("<=", 300),
     "surge.sqlite.fanout_p99_ms": ("<=", 500),
     "surge.postgres.fanout_p99_ms": ("<=", 500),
+    "surge.sqlite.fanout_missed": ("==", 0),
+    "surge.postgres.fanout_missed": ("==", 0),
     "overload.intake_p99_ms_flood": ("<=", 100),
     "overload.dispatch_p99_ms_flood": ("<=", 100),
     "overload.errors": ("==", 0),
@@ -142,7 +144,10 @@ def render(result: dict[str, Any], *, quick: bool, separate: dict[str, Any] | No
         "against a subprocess server. Percentiles per operation under `ops`; the top-level "
         "`p50_ms`..`max_ms` are the slowest operation's. `fanout_*`: a live-feed (SSE) subscriber "
         "in its own process reads every event during the surge; lag = its receive time minus the "
-        "broker's `published_at` stamp.",
+        "broker's `published_at` stamp. "
+        "`fanout_received` of `fanout_expected`: incidents created in the surge whose event the "
+        "subscriber read (`fanout_missed` the rest; `fanout_resyncs`: resync events, sent only when a "
+        "client falls 1,000 non-position events behind; positions are coalesced per unit).",
         "- **workers**: `xunfang serve --workers 2` on a fresh PostgreSQL schema with the live feed "
         "relayed through Redis; under a 3-client intake load the workers get `rolling_restarts` "
         "rolling restarts (SIGHUP: uvicorn replaces each worker by one that already serves) and then "

@@ -55,7 +55,11 @@ class AuthFailed(XunfangError):
 
 
 class MfaRequired(AuthFailed):
-    """The password was right but a (valid) one-time code is still needed."""
+    """The password was right but a (valid) one-time code is still needed.
+
+    ``field="otp"`` when sending a code will do (the dashboard then shows its code field); no field
+    when the role must use MFA but the account has not been enrolled yet (no code can help).
+    """
 
 
 class Throttled(XunfangError):
@@ -164,10 +168,11 @@ def _second_factor(
             )
         return _succeed(session, user)
     if not otp:  # the password was right: ask for the second step, count nothing
-        return None, MfaRequired("this account uses MFA: send the 6-digit code in the form field 'otp'")
+        msg = "this account uses MFA: send the 6-digit code in the form field 'otp'"
+        return None, MfaRequired(msg, field="otp")
     step = mfa.accept(user.mfa_secret, otp, now=now, last_step=user.mfa_last_step)
     if step is None:
-        return None, _fail(session, user, now, policy, "otp")
+        return None, AuthFailed(_fail(session, user, now, policy, "otp"), field="otp")
     user.mfa_last_step = step
     return _succeed(session, user)
 

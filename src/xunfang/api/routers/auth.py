@@ -3,7 +3,10 @@
 
 Accounts without MFA log in with the plain OAuth2 password form. An account with a TOTP secret
 also sends the 6-digit code in the form field ``otp``; without it the answer is 401 with
-``"error": "MfaRequired"`` (the client then asks for the code and posts the form again).
+``"error": "MfaRequired", "field": "otp"`` (the client then asks for the code and posts the form
+again); a wrong or replayed code is 401 ``"error": "AuthFailed", "field": "otp"`` and counts as a
+failed login (progressive delay, lockout). ``MfaRequired`` without ``field``: the role must use MFA
+but the account is not enrolled yet.
 """
 
 from __future__ import annotations
