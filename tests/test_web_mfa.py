@@ -29,6 +29,7 @@ from web_e2e_support import (
     free_port,
     non_blank,
     serve_available,
+    stop,
     wait_ready,
     xunfang_exe,
 )
@@ -66,11 +67,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MfaServer]:
             assert secret, out
             yield MfaServer(url, secret.group(1))
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            stop(proc)
 
 
 def _code(secret: str) -> str:

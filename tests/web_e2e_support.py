@@ -109,11 +109,7 @@ def running_server(tmp: Path) -> Iterator[Server]:
         subprocess.run(add, input=f"{E2E_PASSWORD}\n", text=True, check=True, capture_output=True)
         yield Server(url, E2E_USER, E2E_PASSWORD, db)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
         log.close()
 
 
@@ -126,3 +122,12 @@ def non_blank(png: Path, min_colours: int = 24) -> tuple[bool, int]:
 
 def chromium_present() -> bool:
     return CHROMIUM.exists() or shutil.which("chromium") is not None
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    """Stop a test server: SIGTERM, then SIGKILL if it has not exited within 15 s."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
