@@ -21,22 +21,31 @@ from xunfang.network.synthetic import synthetic_city
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-def _random_graph(seed: int, n: int, m: int) -> RoadGraph:
+def _random_graph(seed: int, n: int, m: int, chains: int = 0) -> RoadGraph:
+    """Random edges plus a ring; ``chains`` adds roads drawn with shape points (paths of up to 40
+    nodes of one edge in and one out, one-way or two-way), as in the GMNS networks."""
     rng = np.random.default_rng(seed)
-    lon = 116.0 + rng.uniform(0, 0.02, n)
-    lat = 39.9 + rng.uniform(0, 0.02, n)
-    u = rng.integers(0, n, m)
-    v = rng.integers(0, n, m)
+    u, v = rng.integers(0, n, m), rng.integers(0, n, m)
     ring = np.arange(n)  # a two-way ring keeps most nodes in the strongly connected core
+    us, vs = [u, ring], [v, (ring + 1) % n]
+    oneway = [rng.random(m) < 0.6, rng.random(n) < 0.3]
+    total = n
+    for _ in range(chains):
+        size = int(rng.integers(1, 40))
+        path = np.concatenate([[rng.integers(n)], np.arange(total, total + size), [rng.integers(n)]])
+        total += size
+        us.append(path[:-1])
+        vs.append(path[1:])
+        oneway.append(np.full(size + 1, rng.random() < 0.7))
     return build_graph(
         name="random",
-        node_lon=lon,
-        node_lat=lat,
-        node_ref=np.arange(n),
-        u=np.concatenate([u, ring]),
-        v=np.concatenate([v, (ring + 1) % n]),
-        oneway=np.concatenate([rng.random(m) < 0.6, rng.random(n) < 0.3]),
-        road_class=np.full(m + n, RoadClass.RESIDENTIAL, dtype=np.int8),
+        node_lon=116.0 + rng.uniform(0, 0.02, total),
+        node_lat=39.9 + rng.uniform(0, 0.02, total),
+        node_ref=np.arange(total),
+        u=np.concatenate(us),
+        v=np.concatenate(vs),
+        oneway=np.concatenate(oneway),
+        road_class=np.full(sum(a.size for a in us), RoadClass.RESIDENTIAL, dtype=np.int8),
     )
 
 
@@ -54,7 +63,7 @@ def _nx(g: RoadGraph, w: np.ndarray, reverse: bool = False) -> nx.DiGraph:
 def cases(draw: st.DrawFn) -> tuple[RoadGraph, np.ndarray, Router, np.random.Generator]:
     seed = draw(st.integers(0, 10_000))
     n = draw(st.integers(4, 40))
-    g = _random_graph(seed, n, draw(st.integers(n, 4 * n)))
+    g = _random_graph(seed, n, draw(st.integers(n, 4 * n)), chains=draw(st.integers(0, 4)))
     rng = np.random.default_rng(seed)
     w = rng.uniform(1.0, 30.0, g.n_edges)
     if draw(st.booleans()):
