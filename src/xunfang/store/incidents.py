@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
@@ -251,9 +251,21 @@ def listing(
 
 
 def post_event(
-    session: Session, *, incident_id: int, kind: EventType, note: str, actor: str, scope: Scope, now: datetime
+    session: Session,
+    *,
+    incident_id: int,
+    kind: EventType,
+    note: str,
+    actor: str,
+    scope: Scope,
+    now: datetime,
+    also: Callable[[Session, Incident], None] | None = None,
 ) -> Incident:
-    """Apply a lifecycle event; units follow the incident (en route, on scene, released)."""
+    """Apply a lifecycle event; units follow the incident (en route, on scene, released).
+
+    ``also`` runs inside the same transaction (the caller's audit rows): on SQLite every write
+    transaction queues for the one write lock, so a second one per request doubles the wait.
+    """
     with session.begin():
         inc = get(session, incident_id, scope, lock=True)
         before = Status(inc.status)
@@ -277,6 +289,8 @@ def post_event(
             target=f"incident:{inc.id}",
             detail={"before": before.value, "after": after.value},
         )
+        if also is not None:
+            also(session, inc)
     return inc
 
 

@@ -101,14 +101,15 @@ def create_assignment(
             "kind": "assignment",
             "incident_id": row.incident_id,
             "unit_id": row.unit_id,
-            "station": _station(ctx, session, row.incident_id),
+            "station": _station(ctx, row.incident_id),
         }
     )
     return AssignmentRead.model_validate(row)
 
 
-def _station(ctx: CtxDep, session: SessionDep, incident_id: int) -> str:
+def _station(ctx: CtxDep, incident_id: int) -> str:
+    """Read without the write lock: a second write transaction per assignment doubled its wait."""
     from xunfang.store.models import Incident
 
-    with session.begin():
+    with ctx.read_sessions() as session, session.begin():
         return session.get_one(Incident, incident_id).station_code

@@ -131,6 +131,7 @@ def post_event(
         actor=user.name,
         scope=scope_of(user),
         now=utcnow(),
+        also=lambda s, i: audit_caller_reads(s, user, [i]),
     )
     ctx.broker.publish(
         {
@@ -141,9 +142,9 @@ def post_event(
             "station": inc.station_code,
         }
     )
-    with session.begin():
-        audit_caller_reads(session, user, [inc])
-        return incident_read(inc, user, ctx.taxonomy, session=session, detail=True)
+    # the answer is read back without the write lock (WAL readers never wait for the writer)
+    with ctx.read_sessions() as reader, reader.begin():
+        return incident_read(inc, user, ctx.taxonomy, session=reader, detail=True)
 
 
 def _id(incident_id: int) -> int:
