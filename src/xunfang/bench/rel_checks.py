@@ -283,7 +283,9 @@ async def _dispatched(c: LoadClient, body: dict[str, Any], key: str, t: Tally) -
         if rec is not None and rec.status_code != 200:
             t.error(f"recommend {rec.status_code}")
         return
-    for cand in [x for x in rec.json()["items"] if x["eligible"]][:5]:
+    # a drone only observes (its arrival is refused): send the best ground unit, as a dispatcher would
+    ground = [x for x in rec.json()["items"] if x["eligible"] and x["force_type"] != "drone"]
+    for cand in ground[:5]:
         a = await _timed(
             t, "assign", c.post(f"/incidents/{inc}/assignments", json={"unit_id": cand["unit_id"]})
         )
