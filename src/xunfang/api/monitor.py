@@ -80,7 +80,7 @@ def _locked(session: Session, limit: int | None, *where: ColumnElement[bool]) ->
 
 def _record(session: Session, inc: Incident, kind: str, now: datetime, note: str) -> None:
     """The system's event on the incident and its audit row."""
-    record_event(session, inc, kind, actor="system", now=now, change=(inc.status, inc.status), note=note)
+    record_event(session, inc.id, kind, actor="system", now=now, change=(inc.status, inc.status), note=note)
     audit.append(session, actor="system", action=f"incident.{kind}", target=f"incident:{inc.id}")
 
 

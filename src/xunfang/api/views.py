@@ -58,8 +58,13 @@ def incident_read(
 
 def audit_caller_reads(session: Session, user: Principal, incidents: Sequence[Incident]) -> None:
     """One audit row naming every incident whose caller identity this response shows."""
-    if not user.sees_caller:
-        return
     ids = [i.id for i in incidents if i.caller_name is not None or i.caller_phone is not None]
-    if ids:
-        audit.append(session, actor=user.name, action="caller.read", target="incidents", detail={"ids": ids})
+    audit_caller_ids(session, user, ids)
+
+
+def audit_caller_ids(session: Session, user: Principal, ids: Sequence[int]) -> None:
+    """The same for incidents known to have a caller (``ids``)."""
+    if user.sees_caller and ids:
+        audit.append(
+            session, actor=user.name, action="caller.read", target="incidents", detail={"ids": list(ids)}
+        )

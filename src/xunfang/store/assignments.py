@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -14,7 +14,7 @@ from xunfang.forces.types import ForceType, UnitStatus
 from xunfang.incidents.categories import Taxonomy
 from xunfang.incidents.lifecycle import EventType, Status, apply
 from xunfang.store import audit
-from xunfang.store.incidents import Scope, active_assignments, get, record_event
+from xunfang.store.incidents import Scope, record_event, set_status
 from xunfang.store.models import Assignment, Incident, JurisdictionNode, Unit
 
 
@@ -53,6 +53,27 @@ def assign(
         ) from None
 
 
+_INC: Table = Incident.__table__  # type: ignore[assignment]
+_UNITS: Table = Unit.__table__  # type: ignore[assignment]
+_ASSIGNMENTS: Table = Assignment.__table__  # type: ignore[assignment]
+# Plain statements built once: this transaction holds the write lock (see store/incidents.py).
+_LOCK_INCIDENT = (
+    select(_INC.c.id, _INC.c.status, _INC.c.category, _INC.c.station_code, _INC.c.subbureau_code)
+    .where(_INC.c.id == bindparam("i"))
+    .with_for_update()
+)
+_UNIT = select(_UNITS.c.id, _UNITS.c.status, _UNITS.c.station_code, _UNITS.c.force_type).where(
+    _UNITS.c.id == bindparam("u")
+)
+_ADD = insert(_ASSIGNMENTS).returning(_ASSIGNMENTS.c.id)
+_UNIT_ASSIGNED = update(_UNITS).where(_UNITS.c.id == bindparam("u")).values(status=UnitStatus.ASSIGNED.value)
+_PRESENT_FORCES = (
+    select(_UNITS.c.force_type)
+    .join(_ASSIGNMENTS, _ASSIGNMENTS.c.unit_id == _UNITS.c.id)
+    .where(_ASSIGNMENTS.c.incident_id == bindparam("i"), _ASSIGNMENTS.c.active.is_(True))
+)
+
+
 def _assign(
     session: Session,
     *,
@@ -63,8 +84,11 @@ def _assign(
     taxonomy: Taxonomy,
     now: datetime,
 ) -> Assignment:
-    inc = get(session, incident_id, scope, lock=True)
-    unit = session.get(Unit, unit_id)
+    conn = session.connection()
+    inc = conn.execute(_LOCK_INCIDENT, {"i": incident_id}).one_or_none()
+    if inc is None or not scope.allows_area(inc.station_code, inc.subbureau_code):
+        raise NotFound(f"no incident with id {incident_id} in your jurisdiction")
+    unit = conn.execute(_UNIT, {"u": unit_id}).one_or_none()
     if unit is None:
         free = (
             session.execute(select(Unit.id).where(Unit.status == "available").order_by(Unit.id))
@@ -72,55 +96,60 @@ def _assign(
             .all()
         )
         raise NotFound(f"no unit {unit_id!r}; available units: {', '.join(free) or 'none'}")
-    _check_unit_scope(session, unit, scope)
+    _check_unit_scope(session, unit_id, unit.station_code, scope)
     before = Status(inc.status)
     after = apply(before, EventType.ASSIGN)
     if unit.status not in (UnitStatus.AVAILABLE.value, UnitStatus.ASSIGNED.value):
         raise Conflict(
             f"unit {unit_id} is {unit.status}; only available units can be assigned", field="unit_id"
         )
-    _check_powers(session, inc, unit, taxonomy)
-    row = Assignment(incident_id=inc.id, unit_id=unit.id, active=True, actor=actor, created_at=now)
-    session.add(row)
-    session.flush()  # the unique partial index fires here
-    unit.status = UnitStatus.ASSIGNED.value
-    inc.status, inc.updated_at = after.value, now
+    _check_powers(session, incident_id, inc.category, ForceType(unit.force_type), taxonomy)
+    row = {"incident_id": incident_id, "unit_id": unit_id, "active": True, "actor": actor, "created_at": now}
+    new_id = conn.execute(_ADD, row).scalar_one()  # the unique partial index fires here
+    conn.execute(_UNIT_ASSIGNED, {"u": unit_id})
+    set_status(session, incident_id, after, now)
     record_event(
-        session, inc, "assigned", actor=actor, now=now, change=(before.value, after.value), unit_id=unit.id
+        session,
+        incident_id,
+        "assigned",
+        actor=actor,
+        now=now,
+        change=(before.value, after.value),
+        unit_id=unit_id,
     )
     audit.append(
         session,
         actor=actor,
         action="assignment.create",
-        target=f"incident:{inc.id}",
-        detail={"unit": unit.id},
+        target=f"incident:{incident_id}",
+        detail={"unit": unit_id},
     )
-    return row
+    return Assignment(id=new_id, **row)
 
 
-def _check_unit_scope(session: Session, unit: Unit, scope: Scope) -> None:
+def _check_unit_scope(session: Session, unit_id: str, station: str, scope: Scope) -> None:
     """A station account dispatches the units of its own jurisdiction; others go through the
     command centre (a commander or dispatcher)."""
-    if scope.area is None or unit.station_code == scope.area:
+    if scope.area is None or station == scope.area:
         return
     parent = session.execute(
-        select(JurisdictionNode.parent_code).where(JurisdictionNode.code == unit.station_code)
+        select(JurisdictionNode.parent_code).where(JurisdictionNode.code == station)
     ).scalar_one_or_none()
     if parent != scope.area:
         raise Forbidden(
-            f"unit {unit.id} belongs to station {unit.station_code}, outside this account's "
+            f"unit {unit_id} belongs to station {station}, outside this account's "
             f"jurisdiction {scope.area}; ask the command centre to send it"
         )
 
 
-def _check_powers(session: Session, inc: Incident, unit: Unit, taxonomy: Taxonomy) -> None:
-    spec = ForceType(unit.force_type).spec
-    if not taxonomy.get(inc.category).criminal or spec.sworn or not spec.counts_as_arrival:
+def _check_powers(
+    session: Session, incident_id: int, category: str, force: ForceType, taxonomy: Taxonomy
+) -> None:
+    spec = force.spec
+    if not taxonomy.get(category).criminal or spec.sworn or not spec.counts_as_arrival:
         return
-    present = [
-        ForceType(session.get_one(Unit, a.unit_id).force_type) for a in active_assignments(session, inc.id)
-    ]
-    if not any(f.spec.sworn for f in present):
+    present = session.connection().execute(_PRESENT_FORCES, {"i": incident_id}).scalars()
+    if not any(ForceType(f).spec.sworn for f in present):
         raise Conflict(
             f"a {spec.en} may not be the only unit at a criminal incident; assign sworn police first",
             field="unit_id",

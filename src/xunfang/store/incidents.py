@@ -52,18 +52,21 @@ class Scope:
     unit: str | None = None
 
     def allows(self, inc: Incident | Place) -> bool:
-        return self.area is None or self.area in (inc.station_code, inc.subbureau_code)
+        return self.allows_area(inc.station_code, inc.subbureau_code)
 
-    def check_field_event(self, kind: EventType, inc: Incident, active: Sequence[Assignment]) -> None:
+    def allows_area(self, station: str, subbureau: str | None) -> bool:
+        return self.area is None or self.area in (station, subbureau)
+
+    def check_field_event(self, kind: EventType, incident_id: int, unit_ids: Sequence[str]) -> None:
         """A patrol account reports progress only on incidents its own unit is assigned to, and
         never cancels one (that is the dispatcher's decision)."""
         if self.unit is None:
             return
         if kind is EventType.CANCEL:
             raise Forbidden("a patrol account may not cancel an incident; ask the dispatcher")
-        if not any(a.unit_id == self.unit for a in active):
+        if self.unit not in unit_ids:
             raise Forbidden(
-                f"unit {self.unit} is not assigned to incident {inc.id}; "
+                f"unit {self.unit} is not assigned to incident {incident_id}; "
                 "a patrol account reports only on its own unit's incidents"
             )
 
@@ -79,6 +82,28 @@ _UNITS: Table = Unit.__table__  # type: ignore[assignment]
 _UNITS_STATUS = (
     update(_UNITS).where(_UNITS.c.id.in_(bindparam("ids", expanding=True))).values(status=bindparam("st"))
 )
+_ASSIGNMENTS: Table = Assignment.__table__  # type: ignore[assignment]
+_LOCK_INCIDENT = (
+    select(
+        _INC.c.id, _INC.c.status, _INC.c.station_code, _INC.c.subbureau_code, _INC.c.caller_name,
+        _INC.c.caller_phone,
+    )
+    .where(_INC.c.id == bindparam("i"))
+    .with_for_update()
+)  # fmt: skip
+_ACTIVE_UNITS = select(_ASSIGNMENTS.c.unit_id).where(
+    _ASSIGNMENTS.c.incident_id == bindparam("i"), _ASSIGNMENTS.c.active.is_(True)
+)
+_SET_STATUS = (
+    update(_INC).where(_INC.c.id == bindparam("i")).values(status=bindparam("st"), updated_at=bindparam("at"))
+)
+_ARRIVE = _SET_STATUS.values(on_scene_at=bindparam("at"))
+_END_ASSIGNMENTS = (
+    update(_ASSIGNMENTS)
+    .where(_ASSIGNMENTS.c.incident_id == bindparam("i"), _ASSIGNMENTS.c.active.is_(True))
+    .values(active=False, ended_at=bindparam("at"))
+)
+_FORCES = select(_UNITS.c.force_type).where(_UNITS.c.id.in_(bindparam("ids", expanding=True)))
 _FIND_KEY = select(_KEYS.c.incident_id, _KEYS.c.body_hash).where(_KEYS.c.key == bindparam("k"))
 
 
@@ -142,7 +167,7 @@ def create(
             inc = Incident(id=inc_id, **values)
             record_event(
                 session,
-                inc,
+                inc_id,
                 "received",
                 actor=actor,
                 now=now,
@@ -185,7 +210,7 @@ def _lookup(session: Session, key: str, digest: str) -> Incident | None:
 
 def record_event(
     session: Session,
-    inc: Incident,
+    incident_id: int,
     kind: str,
     *,
     actor: str,
@@ -198,7 +223,7 @@ def record_event(
     session.connection().execute(
         _ADD_EVENT,
         {
-            "incident_id": inc.id,
+            "incident_id": incident_id,
             "type": kind,
             "actor": actor,
             "at": now,
@@ -270,6 +295,17 @@ def listing(
     return session.execute(stmt).scalars().all()
 
 
+@dataclass(frozen=True)
+class EventDone:
+    """What a lifecycle event changed; the incident itself is read back outside the write lock."""
+
+    id: int
+    before: Status
+    after: Status
+    station_code: str
+    has_caller: bool
+
+
 def post_event(
     session: Session,
     *,
@@ -279,58 +315,80 @@ def post_event(
     actor: str,
     scope: Scope,
     now: datetime,
-    also: Callable[[Session, Incident], None] | None = None,
-) -> Incident:
+    also: Callable[[Session, EventDone], None] | None = None,
+) -> EventDone:
     """Apply a lifecycle event; units follow the incident (en route, on scene, released).
 
+    Plain statements built once (see ``_LOCK_INCIDENT``): the transaction holds the write lock,
+    and the ORM's loading (with the caller fields' decryption) and unit of work cost most of it.
     ``also`` runs inside the same transaction (the caller's audit rows): on SQLite every write
     transaction queues for the one write lock, so a second one per request doubles the wait.
     """
     with session.begin():
-        inc = get(session, incident_id, scope, lock=True)
-        before = Status(inc.status)
-        active = active_assignments(session, inc.id)
-        scope.check_field_event(kind, inc, active)
+        conn = session.connection()
+        row = conn.execute(_LOCK_INCIDENT, {"i": incident_id}).one_or_none()
+        if row is None or not scope.allows_area(row.station_code, row.subbureau_code):
+            raise NotFound(f"no incident with id {incident_id} in your jurisdiction")
+        before = Status(row.status)
+        units = conn.execute(_ACTIVE_UNITS, {"i": incident_id}).scalars().all()
+        scope.check_field_event(kind, incident_id, units)
         after = apply(before, kind)
+        values: dict[str, object] = {"i": incident_id, "st": after.value, "at": now}
         if kind is EventType.ARRIVED:
-            _check_arrival(session, active)
-            inc.on_scene_at = now
+            _check_arrival(session, units)
+            conn.execute(_ARRIVE, values)
+        else:
+            conn.execute(_SET_STATUS, values)
         if kind is EventType.HANDOVER:
-            note = (note + " " if note else "") + f"handed over to station {inc.station_code}"
-        inc.status, inc.updated_at = after.value, now
-        _move_units(session, inc, active, after, now)
+            note = (note + " " if note else "") + f"handed over to station {row.station_code}"
+        _move_units(session, incident_id, units, after, now)
+        done = EventDone(
+            incident_id,
+            before,
+            after,
+            row.station_code,
+            row.caller_name is not None or row.caller_phone is not None,
+        )
         record_event(
-            session, inc, kind.value, actor=actor, now=now, change=(before.value, after.value), note=note
+            session,
+            incident_id,
+            kind.value,
+            actor=actor,
+            now=now,
+            change=(before.value, after.value),
+            note=note,
         )
         audit.append(
             session,
             actor=actor,
             action=f"incident.{kind.value}",
-            target=f"incident:{inc.id}",
+            target=f"incident:{incident_id}",
             detail={"before": before.value, "after": after.value},
         )
         if also is not None:
-            also(session, inc)
-    return inc
+            also(session, done)
+    return done
 
 
-def _check_arrival(session: Session, active: Sequence[Assignment]) -> None:
-    kinds = [ForceType(session.get_one(Unit, a.unit_id).force_type) for a in active]
-    if not any(k.spec.counts_as_arrival for k in kinds):
+def set_status(session: Session, incident_id: int, status: Status, now: datetime) -> None:
+    """The incident's new status (a plain statement, for transactions that hold the write lock)."""
+    session.connection().execute(_SET_STATUS, {"i": incident_id, "st": status.value, "at": now})
+
+
+def _check_arrival(session: Session, unit_ids: Sequence[str]) -> None:
+    forces = session.connection().execute(_FORCES, {"ids": list(unit_ids)}).scalars()
+    if not any(ForceType(f).spec.counts_as_arrival for f in forces):
         raise Conflict(
             "arrival needs an assigned unit that counts as arrival (a drone only observes)", field="type"
         )
 
 
-def _move_units(
-    session: Session, inc: Incident, active: Sequence[Assignment], after: Status, now: datetime
-) -> None:
-    ids = [a.unit_id for a in active]
+def _move_units(session: Session, incident_id: int, ids: Sequence[str], after: Status, now: datetime) -> None:
     if not ids:
         return
+    conn = session.connection()
     if after in RELEASES_UNITS:
-        for a in active:
-            a.active, a.ended_at = False, now
+        conn.execute(_END_ASSIGNMENTS, {"i": incident_id, "at": now})
         new = UnitStatus.AVAILABLE
     elif after is Status.EN_ROUTE:
         new = UnitStatus.EN_ROUTE
@@ -338,6 +396,4 @@ def _move_units(
         new = UnitStatus.ON_SCENE
     else:
         return
-    # a plain statement: the ORM's bulk update (autoflush, matching the session's objects) cost
-    # a third of the event's transaction; no Unit object of this session is read after it
-    session.connection().execute(_UNITS_STATUS, {"ids": ids, "st": new.value})
+    conn.execute(_UNITS_STATUS, {"ids": list(ids), "st": new.value})

@@ -24,7 +24,7 @@ from xunfang.api.schemas.incidents import (
     IncidentRead,
 )
 from xunfang.api.security import Principal
-from xunfang.api.views import audit_caller_reads, incident_read
+from xunfang.api.views import audit_caller_ids, audit_caller_reads, incident_read
 from xunfang.incidents.lifecycle import EventType, Status
 from xunfang.store import incidents as store
 from xunfang.store.models import MAX_ID, utcnow
@@ -123,7 +123,7 @@ def post_event(
     incident_id: int, body: EventCreate, ctx: CtxDep, session: SessionDep, user: FieldUser
 ) -> IncidentRead:
     kind = EventType(body.type)
-    inc = store.post_event(
+    done = store.post_event(
         session,
         incident_id=_id(incident_id),
         kind=kind,
@@ -131,19 +131,20 @@ def post_event(
         actor=user.name,
         scope=scope_of(user),
         now=utcnow(),
-        also=lambda s, i: audit_caller_reads(s, user, [i]),
+        also=lambda s, d: audit_caller_ids(s, user, [d.id] if d.has_caller else []),
     )
     ctx.broker.publish(
         {
             "kind": "incident",
-            "incident_id": inc.id,
+            "incident_id": done.id,
             "event": kind.value,
-            "status": inc.status,
-            "station": inc.station_code,
+            "status": done.after.value,
+            "station": done.station_code,
         }
     )
     # the answer is read back without the write lock (WAL readers never wait for the writer)
     with ctx.read_sessions() as reader, reader.begin():
+        inc = store.get(reader, done.id, scope_of(user))
         return incident_read(inc, user, ctx.taxonomy, session=reader, detail=True)
 
 
