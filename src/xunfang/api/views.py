@@ -52,7 +52,7 @@ def incident_read(
     )
     if detail and session is not None:
         out.events = [EventRead.model_validate(e) for e in store.events(session, inc.id)]
-        out.units = [a.unit_id for a in store.active_assignments(session, inc.id)]
+        out.units = list(store.assigned_units(session, inc.id))
     return out
 
 

@@ -40,6 +40,8 @@ from numba import njit, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
+from xunfang.network.target_order import heap_pop, heap_push, order_by_total
+
 INF = np.inf
 
 # How far ahead in a bucket the target search prefetches: a node's own labels and CSR row start
@@ -74,18 +76,6 @@ _prefetch: Any = intrinsic(_prefetch_typer)  # called from compiled code as _pre
 
 
 @njit(cache=True, inline="always")
-def _q_push(v, d, delta, nb, bq, bc):  # type: ignore[no-untyped-def]  # noqa: PLR0917
-    """File node v under the bucket of label d; False when that bucket is full."""
-    b = np.int64(d / delta) % nb
-    c = bc[b]
-    if c >= bq.shape[1]:
-        return False
-    bq[b, c] = v
-    bc[b] = c + 1
-    return True
-
-
-@njit(cache=True, inline="always")
 def _q_push_here(v, s, bq, bc):  # type: ignore[no-untyped-def]
     """File node v at the end of bucket s (the one being drained); False when it is full."""
     c = bc[s]
@@ -94,6 +84,12 @@ def _q_push_here(v, s, bq, bc):  # type: ignore[no-untyped-def]
     bq[s, c] = v
     bc[s] = c + 1
     return True
+
+
+@njit(cache=True, inline="always")
+def _q_push(v, d, delta, nb, bq, bc):  # type: ignore[no-untyped-def]  # noqa: PLR0917
+    """File node v under the bucket of label d; False when that bucket is full."""
+    return _q_push_here(v, np.int64(d / delta) % nb, bq, bc)
 
 
 # How many buckets beyond the one being drained a label may lie and still be filed early (see
@@ -118,100 +114,6 @@ def one_in_slots(adj: Any, n: int) -> Any:
     """
     deg = np.bincount(adj, minlength=n)
     return np.ascontiguousarray(deg[adj] == 1, dtype=np.int8)
-
-
-@njit(cache=True, inline="always")
-def _heap_less(ka, ia, kb, ib):  # type: ignore[no-untyped-def]
-    return ka < kb or (ka == kb and ia < ib)
-
-
-@njit(cache=True, nogil=True)
-def _heap_push(hk, hi, size, key, idx):  # type: ignore[no-untyped-def]
-    """Push (key, idx) onto the binary min-heap ``hk``/``hi`` of ``size`` items; returns the new size."""
-    i = size
-    while i > 0:
-        p = (i - 1) >> 1
-        if _heap_less(key, idx, hk[p], hi[p]):
-            hk[i] = hk[p]
-            hi[i] = hi[p]
-            i = p
-        else:
-            break
-    hk[i] = key
-    hi[i] = idx
-    return size + 1
-
-
-@njit(cache=True, nogil=True)
-def _heap_pop(hk, hi, size):  # type: ignore[no-untyped-def]
-    """Remove the heap's top (read it from ``hk[0]``/``hi[0]`` first); returns the new size."""
-    size -= 1
-    key = hk[size]
-    idx = hi[size]
-    i = 0
-    while True:
-        c = 2 * i + 1
-        if c >= size:
-            break
-        if c + 1 < size and _heap_less(hk[c + 1], hi[c + 1], hk[c], hi[c]):
-            c += 1
-        if _heap_less(hk[c], hi[c], key, idx):
-            hk[i] = hk[c]
-            hi[i] = hi[c]
-            i = c
-        else:
-            break
-    if size > 0:
-        hk[i] = key
-        hi[i] = idx
-    return size
-
-
-@njit(cache=True, inline="always")
-def _slot(t, lo, width, m):  # type: ignore[no-untyped-def]
-    return min(np.int64((t - lo) / width), m)
-
-
-@njit(cache=True, nogil=True)
-def _order_by_total(tot, n, out_idx, out_tot):  # type: ignore[no-untyped-def]
-    """Indices ``0..n-1`` with a finite ``tot`` ordered by (total, index) into ``out_idx``/``out_tot``.
-
-    A counting sort into about ``n`` slots of equal width, then an insertion sort that only has
-    to mend the order inside a slot: a few microseconds for a thousand units, where numba's
-    argsort takes about 65.
-    """
-    lo, hi, m = INF, -INF, 0
-    for u in range(n):
-        t = tot[u]
-        if t < INF:
-            lo = min(lo, t)
-            hi = max(hi, t)
-            m += 1
-    if m == 0:
-        return 0
-    width = max((hi - lo) / m, 1e-300)
-    start = np.zeros(m + 2, dtype=np.int64)
-    for u in range(n):
-        if tot[u] < INF:
-            start[_slot(tot[u], lo, width, m) + 1] += 1
-    for b in range(1, m + 2):
-        start[b] += start[b - 1]
-    for u in range(n):  # ascending index: equal totals stay in index order
-        if tot[u] < INF:
-            b = _slot(tot[u], lo, width, m)
-            out_idx[start[b]] = u
-            start[b] += 1
-    for i in range(1, m):
-        u = out_idx[i]
-        t = tot[u]
-        j = i - 1
-        while j >= 0 and tot[out_idx[j]] > t:
-            out_idx[j + 1] = out_idx[j]
-            j -= 1
-        out_idx[j + 1] = u
-    for i in range(m):
-        out_tot[i] = tot[out_idx[i]]
-    return m
 
 
 def _make_search_targets(walk: bool, prefetch: bool, every: bool) -> Any:
@@ -338,7 +240,7 @@ def _make_search_targets(walk: bool, prefetch: bool, every: bool) -> Any:
                         hk[u] = dist[v] + toff[u]
                         found += 1
                     else:
-                        hsize = _heap_push(hk, hi, hsize, dist[v] + toff[u], u)
+                        hsize = heap_push(hk, hi, hsize, dist[v] + toff[u], u)
                     u = tnext[u]
             if every:
                 cur += 1
@@ -349,10 +251,10 @@ def _make_search_targets(walk: bool, prefetch: bool, every: bool) -> Any:
                 out_idx[n_out] = u
                 out_tot[n_out] = hk[0]
                 n_out += 1
-                hsize = _heap_pop(hk, hi, hsize)
+                hsize = heap_pop(hk, hi, hsize)
             cur += 1
         if every:
-            n_out = _order_by_total(hk, n_t, out_idx, out_tot)
+            n_out = order_by_total(hk, n_t, out_idx, out_tot)
         for i in range(n_out):
             out_met[i] = met[tnode[out_idx[i]]]
         return n_out

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -14,8 +14,8 @@ from xunfang.forces.types import ForceType, UnitStatus
 from xunfang.incidents.categories import Taxonomy
 from xunfang.incidents.lifecycle import EventType, Status, apply
 from xunfang.store import audit
-from xunfang.store.incidents import Scope, record_event, set_status
-from xunfang.store.models import Assignment, Incident, JurisdictionNode, Unit
+from xunfang.store.incidents import Scope, assigned_units, forces_of, lock_incident, record_event, set_status
+from xunfang.store.models import Assignment, JurisdictionNode, Unit, table
 
 
 def assign(
@@ -53,25 +53,13 @@ def assign(
         ) from None
 
 
-_INC: Table = Incident.__table__  # type: ignore[assignment]
-_UNITS: Table = Unit.__table__  # type: ignore[assignment]
-_ASSIGNMENTS: Table = Assignment.__table__  # type: ignore[assignment]
+_UNITS = table(Unit)
 # Plain statements built once: this transaction holds the write lock (see store/incidents.py).
-_LOCK_INCIDENT = (
-    select(_INC.c.id, _INC.c.status, _INC.c.category, _INC.c.station_code, _INC.c.subbureau_code)
-    .where(_INC.c.id == bindparam("i"))
-    .with_for_update()
-)
 _UNIT = select(_UNITS.c.id, _UNITS.c.status, _UNITS.c.station_code, _UNITS.c.force_type).where(
     _UNITS.c.id == bindparam("u")
 )
-_ADD = insert(_ASSIGNMENTS).returning(_ASSIGNMENTS.c.id)
+_ADD = insert(table(Assignment)).returning(table(Assignment).c.id)
 _UNIT_ASSIGNED = update(_UNITS).where(_UNITS.c.id == bindparam("u")).values(status=UnitStatus.ASSIGNED.value)
-_PRESENT_FORCES = (
-    select(_UNITS.c.force_type)
-    .join(_ASSIGNMENTS, _ASSIGNMENTS.c.unit_id == _UNITS.c.id)
-    .where(_ASSIGNMENTS.c.incident_id == bindparam("i"), _ASSIGNMENTS.c.active.is_(True))
-)
 
 
 def _assign(
@@ -85,9 +73,7 @@ def _assign(
     now: datetime,
 ) -> Assignment:
     conn = session.connection()
-    inc = conn.execute(_LOCK_INCIDENT, {"i": incident_id}).one_or_none()
-    if inc is None or not scope.allows_area(inc.station_code, inc.subbureau_code):
-        raise NotFound(f"no incident with id {incident_id} in your jurisdiction")
+    inc = lock_incident(session, incident_id, scope)
     unit = conn.execute(_UNIT, {"u": unit_id}).one_or_none()
     if unit is None:
         free = (
@@ -148,8 +134,7 @@ def _check_powers(
     spec = force.spec
     if not taxonomy.get(category).criminal or spec.sworn or not spec.counts_as_arrival:
         return
-    present = session.connection().execute(_PRESENT_FORCES, {"i": incident_id}).scalars()
-    if not any(ForceType(f).spec.sworn for f in present):
+    if not any(f.spec.sworn for f in forces_of(session, assigned_units(session, incident_id))):
         raise Conflict(
             f"a {spec.en} may not be the only unit at a criminal incident; assign sworn police first",
             field="unit_id",

@@ -12,10 +12,10 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
-from xunfang.store.models import AuditEntry, AuditHead, utcnow
+from xunfang.store.models import AuditEntry, AuditHead, table, utcnow
 
 GENESIS = "0" * 64
 
@@ -27,12 +27,11 @@ def _digest(*fields: object) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
-_HEAD: Table = AuditHead.__table__  # type: ignore[assignment]
+_HEAD = table(AuditHead)
 # Statements built once: building one per call (coercing its values, computing its cache key)
 # cost about as much as running it.
 _READ_HEAD = select(_HEAD.c.seq, _HEAD.c.last_hash).where(_HEAD.c.id == 1).with_for_update()
-_LOG: Table = AuditEntry.__table__  # type: ignore[assignment]
-_ADD = insert(_LOG)
+_ADD = insert(table(AuditEntry))
 _MOVE_HEAD = (
     update(_HEAD).where(_HEAD.c.id == 1).values(seq=bindparam("h_seq"), last_hash=bindparam("h_hash"))
 )

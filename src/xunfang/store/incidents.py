@@ -8,8 +8,9 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Row, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -20,7 +21,7 @@ from xunfang.incidents.lifecycle import RELEASES_UNITS, EventType, Status, apply
 from xunfang.incidents.sla import arrival_deadline, response_tier
 from xunfang.jurisdiction.model import Jurisdiction
 from xunfang.store import audit
-from xunfang.store.models import Assignment, IdempotencyKey, Incident, IncidentEvent, Unit
+from xunfang.store.models import Assignment, IdempotencyKey, Incident, IncidentEvent, Unit, table
 
 
 @dataclass(frozen=True)
@@ -71,40 +72,33 @@ class Scope:
             )
 
 
-_INC: Table = Incident.__table__  # type: ignore[assignment]
-_KEYS: Table = IdempotencyKey.__table__  # type: ignore[assignment]
-# Statements built once (see audit.py): the intake's transaction is on every writer's path.
+_INC = table(Incident)
+_KEYS = table(IdempotencyKey)
+_UNITS = table(Unit)
+_ASSIGNMENTS = table(Assignment)
+# Statements built once (see audit.py): these transactions hold the write lock.
 _ADD_INCIDENT = insert(_INC).returning(_INC.c.id)
 _ADD_KEY = insert(_KEYS)
-_EVENTS: Table = IncidentEvent.__table__  # type: ignore[assignment]
-_ADD_EVENT = insert(_EVENTS)
-_UNITS: Table = Unit.__table__  # type: ignore[assignment]
-_UNITS_STATUS = (
-    update(_UNITS).where(_UNITS.c.id.in_(bindparam("ids", expanding=True))).values(status=bindparam("st"))
-)
-_ASSIGNMENTS: Table = Assignment.__table__  # type: ignore[assignment]
+_ADD_EVENT = insert(table(IncidentEvent))
+_FIND_KEY = select(_KEYS.c.incident_id, _KEYS.c.body_hash).where(_KEYS.c.key == bindparam("k"))
 _LOCK_INCIDENT = (
     select(
-        _INC.c.id, _INC.c.status, _INC.c.station_code, _INC.c.subbureau_code, _INC.c.caller_name,
-        _INC.c.caller_phone,
+        _INC.c.id, _INC.c.status, _INC.c.category, _INC.c.station_code, _INC.c.subbureau_code,
+        _INC.c.caller_name, _INC.c.caller_phone,
     )
     .where(_INC.c.id == bindparam("i"))
     .with_for_update()
 )  # fmt: skip
-_ACTIVE_UNITS = select(_ASSIGNMENTS.c.unit_id).where(
-    _ASSIGNMENTS.c.incident_id == bindparam("i"), _ASSIGNMENTS.c.active.is_(True)
-)
 _SET_STATUS = (
     update(_INC).where(_INC.c.id == bindparam("i")).values(status=bindparam("st"), updated_at=bindparam("at"))
 )
 _ARRIVE = _SET_STATUS.values(on_scene_at=bindparam("at"))
-_END_ASSIGNMENTS = (
-    update(_ASSIGNMENTS)
-    .where(_ASSIGNMENTS.c.incident_id == bindparam("i"), _ASSIGNMENTS.c.active.is_(True))
-    .values(active=False, ended_at=bindparam("at"))
-)
-_FORCES = select(_UNITS.c.force_type).where(_UNITS.c.id.in_(bindparam("ids", expanding=True)))
-_FIND_KEY = select(_KEYS.c.incident_id, _KEYS.c.body_hash).where(_KEYS.c.key == bindparam("k"))
+_ACTIVE = (_ASSIGNMENTS.c.incident_id == bindparam("i"), _ASSIGNMENTS.c.active.is_(True))
+_ACTIVE_UNITS = select(_ASSIGNMENTS.c.unit_id).where(*_ACTIVE)
+_END_ASSIGNMENTS = update(_ASSIGNMENTS).where(*_ACTIVE).values(active=False, ended_at=bindparam("at"))
+_UNIT_IDS = _UNITS.c.id.in_(bindparam("ids", expanding=True))
+_UNITS_STATUS = update(_UNITS).where(_UNIT_IDS).values(status=bindparam("st"))
+_FORCES = select(_UNITS.c.force_type).where(_UNIT_IDS)
 
 
 def create(
@@ -269,18 +263,12 @@ def locate(session: Session, incident_id: int, scope: Scope) -> Place:
 
 
 def assigned_units(session: Session, incident_id: int) -> Sequence[str]:
-    active = Assignment.active.is_(True)
-    stmt = select(Assignment.unit_id).where(Assignment.incident_id == incident_id, active)
-    return session.execute(stmt).scalars().all()
+    """Units with an active assignment to the incident."""
+    return session.connection().execute(_ACTIVE_UNITS, {"i": incident_id}).scalars().all()
 
 
 def events(session: Session, incident_id: int) -> Sequence[IncidentEvent]:
     stmt = select(IncidentEvent).where(IncidentEvent.incident_id == incident_id).order_by(IncidentEvent.id)
-    return session.execute(stmt).scalars().all()
-
-
-def active_assignments(session: Session, incident_id: int) -> Sequence[Assignment]:
-    stmt = select(Assignment).where(Assignment.incident_id == incident_id, Assignment.active.is_(True))
     return session.execute(stmt).scalars().all()
 
 
@@ -325,20 +313,16 @@ def post_event(
     transaction queues for the one write lock, so a second one per request doubles the wait.
     """
     with session.begin():
-        conn = session.connection()
-        row = conn.execute(_LOCK_INCIDENT, {"i": incident_id}).one_or_none()
-        if row is None or not scope.allows_area(row.station_code, row.subbureau_code):
-            raise NotFound(f"no incident with id {incident_id} in your jurisdiction")
+        row = lock_incident(session, incident_id, scope)
         before = Status(row.status)
-        units = conn.execute(_ACTIVE_UNITS, {"i": incident_id}).scalars().all()
+        units = assigned_units(session, incident_id)
         scope.check_field_event(kind, incident_id, units)
         after = apply(before, kind)
-        values: dict[str, object] = {"i": incident_id, "st": after.value, "at": now}
         if kind is EventType.ARRIVED:
             _check_arrival(session, units)
-            conn.execute(_ARRIVE, values)
+            session.connection().execute(_ARRIVE, {"i": incident_id, "st": after.value, "at": now})
         else:
-            conn.execute(_SET_STATUS, values)
+            set_status(session, incident_id, after, now)
         if kind is EventType.HANDOVER:
             note = (note + " " if note else "") + f"handed over to station {row.station_code}"
         _move_units(session, incident_id, units, after, now)
@@ -375,9 +359,20 @@ def set_status(session: Session, incident_id: int, status: Status, now: datetime
     session.connection().execute(_SET_STATUS, {"i": incident_id, "st": status.value, "at": now})
 
 
+def lock_incident(session: Session, incident_id: int, scope: Scope) -> Row[*tuple[Any, ...]]:
+    """The incident's row, locked for this transaction (NotFound outside the scope)."""
+    row = session.connection().execute(_LOCK_INCIDENT, {"i": incident_id}).one_or_none()
+    if row is None or not scope.allows_area(row.station_code, row.subbureau_code):
+        raise NotFound(f"no incident with id {incident_id} in your jurisdiction")
+    return row
+
+
+def forces_of(session: Session, unit_ids: Sequence[str]) -> list[ForceType]:
+    return [ForceType(f) for f in session.connection().execute(_FORCES, {"ids": list(unit_ids)}).scalars()]
+
+
 def _check_arrival(session: Session, unit_ids: Sequence[str]) -> None:
-    forces = session.connection().execute(_FORCES, {"ids": list(unit_ids)}).scalars()
-    if not any(ForceType(f).spec.counts_as_arrival for f in forces):
+    if not any(f.spec.counts_as_arrival for f in forces_of(session, unit_ids)):
         raise Conflict(
             "arrival needs an assigned unit that counts as arrival (a drone only observes)", field="type"
         )

@@ -8,7 +8,7 @@ partial index ``uq_assignment_active_unit``. The audit log is hash-chained throu
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     BigInteger,
@@ -20,6 +20,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Table,
     Text,
     TypeDecorator,
     false,
@@ -72,6 +73,11 @@ MAX_ID = 2**63 - 1
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+
+
+def table(model: type[Base]) -> Table:
+    """A model's table, for the plain statements of the write paths that hold the write lock."""
+    return cast(Table, model.__table__)
 
 
 class JurisdictionNode(Base):
