@@ -96,12 +96,13 @@ class CoverageState:
         self.dist = np.full(n, np.inf)
         self.owner = np.full(n, -1, dtype=np.int32)
         self.tier = np.full(g.n_edges, -1, dtype=np.int8)
-        self.seg, self.seg_e0, self.seg_e1, self.seg_len = _segments(g.edge_segment, g.edge_length_m)
-        one_way = self.seg_e1 < 0
-        self.seg_u0 = g.edge_u[self.seg_e0]
-        self.seg_w0 = router.weights[self.seg_e0]
-        self.seg_u1 = np.where(one_way, -1, g.edge_u[self.seg_e1]).astype(np.int32)
-        self.seg_w1 = np.where(one_way, 1.0, router.weights[self.seg_e1])
+        self.seg, e0, e1, self.seg_len = _segments(g.edge_segment, g.edge_length_m)
+        one_way = e1 < 0
+        # per segment: tail node and inverse time of each direction (the second -1 / 1 if none)
+        self.seg_u0 = g.edge_u[e0]
+        self.seg_iw0 = 1.0 / router.weights[e0]
+        self.seg_u1 = np.where(one_way, -1, g.edge_u[e1]).astype(np.int32)
+        self.seg_iw1 = np.where(one_way, 1.0, 1.0 / router.weights[e1])
         self.total_len = float(self.seg_len.sum())
         self.seg_sum = np.zeros((self.seg_len.size, th.size))
         self.covered = np.zeros(th.size)
@@ -143,7 +144,7 @@ class CoverageState:
             order = ck.seed_order(nodes, d, each)
             nodes, d, own = nodes[order], d[order], own[order]
             args = (
-                r.fwd.indptr, r.fwd.adj, r.fwd.w, r.delta, r.n_buckets, self.cutoff,
+                r.fwd.indptr, r.fwd.adj, r.fwd.w, r.fwd.one_in, r.delta, r.n_buckets, self.cutoff,
                 np.ascontiguousarray(nodes, dtype=np.int64), np.ascontiguousarray(d),
                 np.ascontiguousarray(own, dtype=np.int32),
                 self.dist, self.owner, self._qflag, self._bq, self._bc,
@@ -151,7 +152,8 @@ class CoverageState:
             if each:
                 rc = kernels.multi_source_each(*args)
             else:
-                rc = kernels.multi_source(*args, track, self._chg, self._chg_list, self._n_chg)
+                search = kernels.multi_source_kernel(r.fwd.walk, r.prefetch)
+                rc = search(*args, track, self._chg, self._chg_list, self._n_chg)
             if rc == 0:
                 return
             # A bucket filled up: grow the buckets and resume from the nodes still waiting plus
@@ -183,11 +185,11 @@ class CoverageState:
         self.dist.fill(np.inf)
         self.owner.fill(-1)
         own = np.arange(nodes.size, dtype=np.int32)
-        self._search(nodes, off, own, False, each=per_unit_search(self.router.n, nodes.size))
-        g, w = self.router.graph, self.router.weights
+        r = self.router
+        self._search(nodes, off, own, False, each=per_unit_search(r.n, nodes.size))
         ck.edge_stats_full(
-            g.indptr, w, self.seg_u0, self.seg_w0, self.seg_u1, self.seg_w1, self.seg_len, self.thresholds,
-            self.dist, self.tier, self.seg_sum, self.covered,
+            r.graph.indptr, r.weights, self.seg_u0, self.seg_iw0, self.seg_u1, self.seg_iw1, self.seg_len,
+            self.thresholds, self.dist, self.tier, self.seg_sum, self.covered,
         )  # fmt: skip
         return self.result()
 
@@ -198,11 +200,12 @@ class CoverageState:
         node = int(node)
         if not 0 <= node < self.router.n:
             raise InvalidInput(f"node: node index outside 0..{self.router.n - 1}")
-        r, g = self.router, self.router.graph
+        r = self.router
         rc = ck.move_unit(
-            r.fwd.indptr, r.fwd.adj, r.fwd.w, r.rev.indptr, r.rev.adj, r.rev.w, g.edge_u, self.seg,
-            self.seg_e0, self.seg_e1, self.seg_len, self.thresholds, r.delta, r.n_buckets, self.cutoff,
-            unit, node, float(off_s), self.unit_node, self.unit_off, self._uhead, self._unext,
+            r.fwd.indptr, r.fwd.adj, r.fwd.w, r.fwd.one_in, r.rev.indptr, r.rev.adj, r.rev.w, self.seg,
+            self.seg_u0, self.seg_iw0, self.seg_u1, self.seg_iw1, self.seg_len, self.thresholds, r.delta,
+            r.n_buckets, self.cutoff, unit, node, float(off_s), self.unit_node, self.unit_off, self._uhead,
+            self._unext,
             self.dist, self.owner, self._qflag, self._bq, self._bc, self._chg, self._chg_list,
             self._n_chg, self._buf, self._s_node, self._s_d, self._s_own, self.tier, self.seg_sum,
             self.covered, self._smark, self._slist,
@@ -223,11 +226,11 @@ class CoverageState:
         self._qflag[waiting] = 0
         self._search(nodes, d, own, True)
         n_chg = int(self._n_chg[0])
-        r, g = self.router, self.router.graph
+        r = self.router
         ck.edge_stats_update(
-            g.indptr, g.edge_u, r.weights, self.seg, self.seg_e0, self.seg_e1, self.seg_len,
-            self.thresholds, self.dist, self._chg_list, n_chg, self.tier, self.seg_sum, self.covered,
-            self._smark, self._slist,
+            r.graph.indptr, r.weights, self.seg, self.seg_u0, self.seg_iw0, self.seg_u1, self.seg_iw1,
+            self.seg_len, self.thresholds, self.dist, self._chg_list, n_chg, self.tier, self.seg_sum,
+            self.covered, self._smark, self._slist,
         )  # fmt: skip
         self._chg[self._chg_list[:n_chg]] = 0
 

@@ -22,6 +22,7 @@ import numpy as np
 from numba import njit
 
 from xunfang.network.kernels import multi_source
+from xunfang.network.target_order import order_by_total
 
 INF = np.inf
 
@@ -101,9 +102,14 @@ def seed_order(nodes, d, by_node):  # type: ignore[no-untyped-def]
     """Order in which to inject seeds: by start label, or by node for the per-unit search.
 
     Ties may come in any order: labels are (time, owner) pairs, so the result does not depend
-    on it.
+    on it. Seeds that never start (an infinite label) are left out. By label it is the counting
+    sort of the full ranking: numba's argsort took a tenth of a Chicago recompute.
     """
-    return np.argsort(nodes) if by_node else np.argsort(d)
+    if by_node:
+        return np.argsort(nodes)
+    out_idx = np.empty(d.size, dtype=np.int64)
+    m = order_by_total(d, d.size, out_idx, np.empty(d.size))
+    return out_idx[:m]
 
 
 @njit(cache=True, nogil=True)
@@ -138,14 +144,16 @@ def unit_link(uhead, unext, node, unit):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True, inline="always")
-def _edge_part(start, we, t):  # type: ignore[no-untyped-def]
-    """Share of an edge entered at ``start`` and taking ``we`` seconds driven by time ``t``.
+def _seg_share(s0, iw0, s1, iw1, t):  # type: ignore[no-untyped-def]
+    """Driven share of a road segment by time ``t``, counting both directions (may exceed 1).
 
-    Written without branches (a clamp): whether a segment is in, out or cut by a threshold is
-    unpredictable from one segment to the next, and mispredicted branches cost more than the
-    division.
+    A direction entered at ``s`` whose edge takes ``1 / iw`` seconds is driven ``(t - s) * iw``
+    of the way, clamped to 0..1 (a one-way segment's missing direction has ``s`` = inf). Written
+    without branches: whether a segment is in, out or cut by a threshold is unpredictable from
+    one segment to the next, and mispredicted branches cost more than the arithmetic; and with
+    inverse weights, not divisions (edge statistics of Chicago 0.12 -> 0.09 ms).
     """
-    return min(max((t - start) / we, 0.0), 1.0)
+    return min(max((t - s0) * iw0, 0.0), 1.0) + min(max((t - s1) * iw1, 0.0), 1.0)
 
 
 @njit(cache=True, inline="always")
@@ -159,15 +167,15 @@ def _tier(reach, th):  # type: ignore[no-untyped-def]
 
 @njit(cache=True, nogil=True)
 def edge_stats_full(  # type: ignore[no-untyped-def]  # noqa: PLR0917
-    indptr, w, seg_u0, seg_w0, seg_u1, seg_w1, seg_len, th, node_s, tier, seg_sum, covered
+    indptr, w, seg_u0, seg_iw0, seg_u1, seg_iw1, seg_len, th, node_s, tier, seg_sum, covered
 ):
     """Tier of every edge, covered share of every road segment and covered metres per threshold.
 
     A segment's covered share is ``min(1, part(forward) + part(backward))``, stored in
     ``seg_sum[segment, threshold]`` so that the incremental update can subtract it again. The
     edges are walked by tail node (each node's time read once; nodes out of reach skip their
-    edges at once) and the segments in segment order with their tails and weights alongside
-    (``seg_u1`` = -1 for one-way roads), so both passes read memory nearly in order.
+    edges at once) and the segments in segment order with their tails and inverse weights
+    alongside (``seg_u1`` = -1 for one-way roads), so both passes read memory nearly in order.
     """
     n_t = th.size
     last = th[n_t - 1]
@@ -189,14 +197,14 @@ def edge_stats_full(  # type: ignore[no-untyped-def]  # noqa: PLR0917
                 seg_sum[s, t] = 0.0
             continue
         for t in range(n_t):
-            acc = _edge_part(s0, seg_w0[s], th[t]) + _edge_part(s1, seg_w1[s], th[t])
+            acc = _seg_share(s0, seg_iw0[s], s1, seg_iw1[s], th[t])
             seg_sum[s, t] = acc
-            covered[t] += (1.0 if acc > 1.0 else acc) * seg_len[s]
+            covered[t] += min(acc, 1.0) * seg_len[s]
 
 
 @njit(cache=True, nogil=True)
 def edge_stats_update(  # type: ignore[no-untyped-def]  # noqa: PLR0917
-    indptr, edge_u, w, seg, seg_e0, seg_e1, seg_len, th, node_s, nodes, n_nodes,
+    indptr, w, seg, seg_u0, seg_iw0, seg_u1, seg_iw1, seg_len, th, node_s, nodes, n_nodes,
     tier, seg_sum, covered, smark, slist,
 ):  # fmt: skip
     """Refresh tiers and covered metres for the edges leaving ``nodes[:n_nodes]`` only."""
@@ -215,22 +223,20 @@ def edge_stats_update(  # type: ignore[no-untyped-def]  # noqa: PLR0917
     for i in range(n_s):
         s = slist[i]
         smark[s] = 0
+        s0 = node_s[seg_u0[s]]
+        u1 = seg_u1[s]
+        s1 = node_s[u1] if u1 >= 0 else INF
         for t in range(n_t):
             old = seg_sum[s, t]
-            acc = 0.0
-            e = seg_e0[s]
-            acc += _edge_part(node_s[edge_u[e]], w[e], th[t])
-            e = seg_e1[s]
-            if e >= 0:
-                acc += _edge_part(node_s[edge_u[e]], w[e], th[t])
+            acc = _seg_share(s0, seg_iw0[s], s1, seg_iw1[s], th[t])
             seg_sum[s, t] = acc
-            covered[t] += ((1.0 if acc > 1.0 else acc) - (1.0 if old > 1.0 else old)) * seg_len[s]
+            covered[t] += (min(acc, 1.0) - min(old, 1.0)) * seg_len[s]
 
 
 @njit(cache=True, nogil=True)
 def move_unit(  # type: ignore[no-untyped-def]  # noqa: PLR0917
-    indptr, adj, w, rindptr, radj, rw, edge_u, seg, seg_e0, seg_e1, seg_len, th, delta, nb, cutoff,
-    unit, new_node, off_s, unit_node, unit_off, uhead, unext, dist, owner, qflag, bq, bc,
+    indptr, adj, w, one_in, rindptr, radj, rw, seg, seg_u0, seg_iw0, seg_u1, seg_iw1, seg_len, th,
+    delta, nb, cutoff, unit, new_node, off_s, unit_node, unit_off, uhead, unext, dist, owner, qflag, bq, bc,
     chg, chg_list, n_chg, buf, s_node, s_d, s_own, tier, seg_sum, covered, smark, slist,
 ):  # fmt: skip
     """Steps 1-4 of the one-unit update in one compiled call (no interpreter between them).
@@ -266,15 +272,15 @@ def move_unit(  # type: ignore[no-untyped-def]  # noqa: PLR0917
     s_own[:n_s] = so
     n_chg[1] = n_s
     rc = multi_source(
-        indptr, adj, w, delta, nb, cutoff, sn, sd, so, dist, owner, qflag, bq, bc, True, chg,
+        indptr, adj, w, one_in, delta, nb, cutoff, sn, sd, so, dist, owner, qflag, bq, bc, True, chg,
         chg_list, n_chg,
     )  # fmt: skip
     if rc < 0:
         return rc
     n = n_chg[0]
     edge_stats_update(
-        indptr, edge_u, w, seg, seg_e0, seg_e1, seg_len, th, dist, chg_list, n, tier, seg_sum,
-        covered, smark, slist,
+        indptr, w, seg, seg_u0, seg_iw0, seg_u1, seg_iw1, seg_len, th, dist, chg_list, n, tier,
+        seg_sum, covered, smark, slist,
     )  # fmt: skip
     for i in range(n):
         chg[chg_list[i]] = 0

@@ -145,9 +145,7 @@ class Router:
             np.ascontiguousarray(order, dtype=np.int32),
         )
         self.delta = float(delta) if delta is not None else bucket_width(w)
-        self.n_buckets = int(float(w.max()) / self.delta) + 3
-        if self.fwd.walk or self.rev.walk:
-            self.n_buckets += kernels.WALK_AHEAD
+        self.n_buckets = kernels.bucket_count(float(w.max()), self.delta, self.fwd.walk or self.rev.walk)
         # prefetching pays only when the search's arrays do not fit in cache (see kernels)
         self.prefetch = graph.n_nodes >= PREFETCH_FROM_NODES
         self._ws: Workspace | None = None
