@@ -75,8 +75,27 @@ def _prefetch_typer(typingctx, arr, idx):  # type: ignore[no-untyped-def]
 _prefetch: Any = intrinsic(_prefetch_typer)  # called from compiled code as _prefetch(arr, idx)
 
 
+@njit(cache=True, inline="always")
+def _prefetch_ahead(bq, s, i, n, a, b, c, indptr, adj, w, x):  # type: ignore[no-untyped-def]  # noqa: PLR0917
+    """While entry i of bucket s (n entries) is scanned: prefetch the node arrays ``a``, ``b``,
+    ``c`` and the CSR row start of the node _PF_NODE entries down, and the edge arrays ``adj``,
+    ``w``, ``x`` at the first and last slot of the node _PF_EDGE entries down (the row's lines)."""
+    if i + _PF_NODE < n:
+        ahead = bq[s, i + _PF_NODE]
+        _prefetch(a, ahead)
+        _prefetch(b, ahead)
+        _prefetch(c, ahead)
+        _prefetch(indptr, ahead)
+    if i + _PF_EDGE < n:
+        v = bq[s, i + _PF_EDGE]
+        for j in (indptr[v], max(indptr[v + 1] - 1, 0)):
+            _prefetch(adj, j)
+            _prefetch(w, j)
+            _prefetch(x, j)
+
+
 # How many buckets beyond the one being drained a label may lie and still be filed early (see
-# one_in_slots). The queue is circular, so every label it holds must stay within its window: a
+# router.one_in_slots). The queue is circular, so every label it holds must stay within its window: a
 # router adds this many buckets to the ones its longest edge needs, and a longer chain goes on
 # through the ordinary buckets.
 WALK_AHEAD = 32
@@ -124,34 +143,15 @@ def bucket_count(max_w: float, delta: float, walk: bool) -> int:
     return 1 << (need - 1).bit_length()
 
 
-def one_in_slots(adj: Any, n: int) -> Any:
-    """Per CSR slot: 1 when the slot's head node has no other edge into it in this direction.
-
-    Such a node's label can only come through this slot, so it is final as soon as the tail's
-    label is. When it also has a single edge out (a shape point) the searches label it and walk
-    on along the chain at once, without the queue; otherwise the target search files it at the
-    end of the bucket being drained (scanned in the same pass) instead of in the bucket of its
-    label. On networks drawn with shape points (Chicago's GMNS arterials: 7,461 of 9,967 nodes
-    sit inside one-way chains) that skips most of the queue traffic: a full search went from
-    0.154 to 0.101 ms with the filing alone, the chain walk took a full ranking from 0.23 to
-    0.20 ms and a coverage search from 0.14 to 0.10 ms. The answers do not change: each label is
-    the same sum the queue would have made, a node walked early is walked again if its label
-    ever improves, and targets are released only once the bucket bound passes them. Only labels
-    less than ``WALK_AHEAD`` buckets ahead are taken early, so that whatever a walk files stays
-    inside the circular queue's window.
-    """
-    deg = np.bincount(adj, minlength=n)
-    return np.ascontiguousarray(deg[adj] == 1, dtype=np.int8)
-
-
 def _make_search_targets(walk: bool, prefetch: bool, every: bool) -> Any:
     """The target search compiled for one setting of its three switches.
 
-    ``walk``: take one-in nodes early (see :func:`one_in_slots`); ``prefetch``: prefetch while a
-    bucket is drained (pays only for graphs that do not fit in cache); ``every``: all targets are
-    wanted (``k`` at least their number), so they are sorted once at the end instead of kept in
-    a heap. They are compile-time constants, not arguments: as run-time flags, even switched
-    off, their branches made the synthetic city's searches 15-30 % slower.
+    ``walk``: take one-in nodes early (see :func:`~xunfang.network.router.one_in_slots`);
+    ``prefetch``: prefetch while a bucket is drained (pays only for graphs that do not fit in
+    cache); ``every``: all targets are wanted (``k`` at least their number), so they are sorted
+    once at the end instead of kept in a heap. They are compile-time constants, not arguments:
+    as run-time flags, even switched off, their branches made the synthetic city's searches
+    15-30 % slower.
     """
 
     @njit(cache=True, nogil=True)
@@ -218,18 +218,8 @@ def _make_search_targets(walk: bool, prefetch: bool, every: bool) -> Any:
             i = 0
             while i < bc[s]:
                 v = bq[s, i]
-                if prefetch and i + _PF_NODE < bc[s]:
-                    ahead = bq[s, i + _PF_NODE]
-                    _prefetch(state, ahead)
-                    _prefetch(dist, ahead)
-                    _prefetch(met, ahead)
-                    _prefetch(indptr, ahead)
-                if prefetch and i + _PF_EDGE < bc[s]:
-                    a = bq[s, i + _PF_EDGE]
-                    for j in (indptr[a], max(indptr[a + 1] - 1, 0)):  # first and last slot: the row's lines
-                        _prefetch(adj, j)
-                        _prefetch(w, j)
-                        _prefetch(clen, j)
+                if prefetch:
+                    _prefetch_ahead(bq, s, i, bc[s], state, dist, met, indptr, adj, w, clen)
                 i += 1
                 sv = state[v]
                 if sv & 1 == 0:
@@ -315,6 +305,15 @@ def search_targets(walk: bool, prefetch: bool, every: bool) -> Any:
     return _SEARCH_TARGETS[key]
 
 
+@njit(cache=True, inline="always")
+def _mark_changed(v, chg, chg_list, n_chg):  # type: ignore[no-untyped-def]
+    """Append node v to the changed-label list once (``chg`` marks membership)."""
+    if chg[v] == 0:
+        chg[v] = 1
+        chg_list[n_chg[0]] = v
+        n_chg[0] += 1
+
+
 def _make_multi_source(walk: bool, prefetch: bool) -> Any:
     """The multi-source search compiled for one setting of its switches (see below).
 
@@ -344,8 +343,8 @@ def _make_multi_source(walk: bool, prefetch: bool) -> Any:
         identical owners.
 
         With ``walk``, a chain of shape points is labelled straight through (see
-        :func:`one_in_slots`); a unit standing on a shape point is a seed of its own and
-        compared as always.
+        :func:`~xunfang.network.router.one_in_slots`); a unit standing on a shape point is a
+        seed of its own and compared as always.
 
         Returns 0, or ``-1 - i`` when a bucket of ``bq`` is full: the labels set so far are
         valid, the nodes with ``qflag`` set still wait to be scanned, and seeds from ``i`` on
@@ -375,27 +374,16 @@ def _make_multi_source(walk: bool, prefetch: bool) -> Any:
                     if qflag[v] == 0:
                         qflag[v] = 1
                         qcount += 1
-                    if track and chg[v] == 0:
-                        chg[v] = 1
-                        chg_list[n_chg[0]] = v
-                        n_chg[0] += 1
+                    if track:
+                        _mark_changed(v, chg, chg_list, n_chg)
                 si += 1
             s = cur & mask
             lim = cur + 1 + WALK_AHEAD
             i = 0
             while i < bc[s]:
                 v = bq[s, i]
-                if prefetch and i + _PF_NODE < bc[s]:
-                    ahead = bq[s, i + _PF_NODE]
-                    _prefetch(qflag, ahead)
-                    _prefetch(dist, ahead)
-                    _prefetch(owner, ahead)
-                    _prefetch(indptr, ahead)
-                if prefetch and i + _PF_EDGE < bc[s]:
-                    a = bq[s, i + _PF_EDGE]
-                    for j in (indptr[a], max(indptr[a + 1] - 1, 0)):
-                        _prefetch(adj, j)
-                        _prefetch(w, j)
+                if prefetch:
+                    _prefetch_ahead(bq, s, i, bc[s], qflag, dist, owner, indptr, adj, w, w)
                 i += 1
                 if qflag[v] == 0:
                     continue
@@ -410,10 +398,8 @@ def _make_multi_source(walk: bool, prefetch: bool) -> Any:
                     while nd <= cutoff and (nd < dist[x] or (nd == dist[x] and ov < owner[x])):
                         dist[x] = nd
                         owner[x] = ov
-                        if track and chg[x] == 0:
-                            chg[x] = 1
-                            chg_list[n_chg[0]] = x
-                            n_chg[0] += 1
+                        if track:
+                            _mark_changed(x, chg, chg_list, n_chg)
                         if walk and one_in[jj] and indptr[x + 1] - indptr[x] == 1 and _bucket(nd, inv) < lim:
                             jj = indptr[x]  # on along the chain's one edge
                             x = adj[jj]

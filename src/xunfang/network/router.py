@@ -35,8 +35,28 @@ class Csr:
     w: F64
     length: F64
     eid: I32
-    one_in: NDArray[np.int8]  # see kernels.one_in_slots
+    one_in: NDArray[np.int8]  # see one_in_slots
     walk: bool  # whether the searches use one_in (see csr())
+
+
+def one_in_slots(adj: I32, n: int) -> NDArray[np.int8]:
+    """Per CSR slot: 1 when the slot's head node has no other edge into it in this direction.
+
+    Such a node's label can only come through this slot, so it is final as soon as the tail's
+    label is. When it also has a single edge out (a shape point) the searches label it and walk
+    on along the chain at once, without the queue; otherwise the target search files it at the
+    end of the bucket being drained (scanned in the same pass) instead of in the bucket of its
+    label. On networks drawn with shape points (Chicago's GMNS arterials: 7,461 of 9,967 nodes
+    sit inside one-way chains) that skips most of the queue traffic: a full search went from
+    0.154 to 0.101 ms with the filing alone, the chain walk took a full ranking from 0.23 to
+    0.20 ms and a coverage search from 0.14 to 0.10 ms. The answers do not change: each label is
+    the same sum the queue would have made, a node walked early is walked again if its label
+    ever improves, and targets are released only once the bucket bound passes them. Only labels
+    less than ``kernels.WALK_AHEAD`` buckets ahead are taken early, so that whatever a walk files
+    stays inside the circular queue's window.
+    """
+    deg = np.bincount(adj, minlength=n)
+    return np.ascontiguousarray(deg[adj] == 1, dtype=np.int8)
 
 
 def csr(indptr: I64, adj: I32, w: F64, length: F64, eid: I32) -> Csr:
@@ -46,7 +66,7 @@ def csr(indptr: I64, adj: I32, w: F64, length: F64, eid: I32) -> Csr:
     it saves (the synthetic city has 0.3 % such slots and its searches got 15-30 % slower;
     Chicago's arterials have 67 %).
     """
-    one_in = kernels.one_in_slots(adj, indptr.size - 1)
+    one_in = one_in_slots(adj, indptr.size - 1)
     walk = bool(one_in.size) and float(one_in.mean()) >= WALK_FROM_SHARE
     return Csr(indptr, adj, w, length, eid, one_in, walk)
 
