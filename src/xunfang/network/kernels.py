@@ -50,6 +50,8 @@ INF = np.inf
 # time in three; fetching the second line too took the full search from 42 to 36 ms).
 # Measured on city1m: 12/6 to 32/16 all within 5 %; prefetching the neighbours' labels as well
 # (a third stage) made it 15 % slower (neighbours mostly share the node's cache lines).
+# The prefetch lines are written out in each kernel on purpose: one shared inline helper (and
+# one for the changed-label mark) made the 200,000-node city's rank_all 2x slower (10.7 -> 21 ms).
 _PF_NODE = 16
 _PF_EDGE = 8
 
@@ -73,25 +75,6 @@ def _prefetch_typer(typingctx, arr, idx):  # type: ignore[no-untyped-def]
 
 
 _prefetch: Any = intrinsic(_prefetch_typer)  # called from compiled code as _prefetch(arr, idx)
-
-
-@njit(cache=True, inline="always")
-def _prefetch_ahead(bq, s, i, n, a, b, c, indptr, adj, w, x):  # type: ignore[no-untyped-def]  # noqa: PLR0917
-    """While entry i of bucket s (n entries) is scanned: prefetch the node arrays ``a``, ``b``,
-    ``c`` and the CSR row start of the node _PF_NODE entries down, and the edge arrays ``adj``,
-    ``w``, ``x`` at the first and last slot of the node _PF_EDGE entries down (the row's lines)."""
-    if i + _PF_NODE < n:
-        ahead = bq[s, i + _PF_NODE]
-        _prefetch(a, ahead)
-        _prefetch(b, ahead)
-        _prefetch(c, ahead)
-        _prefetch(indptr, ahead)
-    if i + _PF_EDGE < n:
-        v = bq[s, i + _PF_EDGE]
-        for j in (indptr[v], max(indptr[v + 1] - 1, 0)):
-            _prefetch(adj, j)
-            _prefetch(w, j)
-            _prefetch(x, j)
 
 
 # How many buckets beyond the one being drained a label may lie and still be filed early (see
@@ -218,8 +201,18 @@ def _make_search_targets(walk: bool, prefetch: bool, every: bool) -> Any:
             i = 0
             while i < bc[s]:
                 v = bq[s, i]
-                if prefetch:
-                    _prefetch_ahead(bq, s, i, bc[s], state, dist, met, indptr, adj, w, clen)
+                if prefetch and i + _PF_NODE < bc[s]:
+                    ahead = bq[s, i + _PF_NODE]
+                    _prefetch(state, ahead)
+                    _prefetch(dist, ahead)
+                    _prefetch(met, ahead)
+                    _prefetch(indptr, ahead)
+                if prefetch and i + _PF_EDGE < bc[s]:
+                    a = bq[s, i + _PF_EDGE]
+                    for j in (indptr[a], max(indptr[a + 1] - 1, 0)):  # first and last slot: the row's lines
+                        _prefetch(adj, j)
+                        _prefetch(w, j)
+                        _prefetch(clen, j)
                 i += 1
                 sv = state[v]
                 if sv & 1 == 0:
@@ -305,15 +298,6 @@ def search_targets(walk: bool, prefetch: bool, every: bool) -> Any:
     return _SEARCH_TARGETS[key]
 
 
-@njit(cache=True, inline="always")
-def _mark_changed(v, chg, chg_list, n_chg):  # type: ignore[no-untyped-def]
-    """Append node v to the changed-label list once (``chg`` marks membership)."""
-    if chg[v] == 0:
-        chg[v] = 1
-        chg_list[n_chg[0]] = v
-        n_chg[0] += 1
-
-
 def _make_multi_source(walk: bool, prefetch: bool) -> Any:
     """The multi-source search compiled for one setting of its switches (see below).
 
@@ -374,16 +358,27 @@ def _make_multi_source(walk: bool, prefetch: bool) -> Any:
                     if qflag[v] == 0:
                         qflag[v] = 1
                         qcount += 1
-                    if track:
-                        _mark_changed(v, chg, chg_list, n_chg)
+                    if track and chg[v] == 0:
+                        chg[v] = 1
+                        chg_list[n_chg[0]] = v
+                        n_chg[0] += 1
                 si += 1
             s = cur & mask
             lim = cur + 1 + WALK_AHEAD
             i = 0
             while i < bc[s]:
                 v = bq[s, i]
-                if prefetch:
-                    _prefetch_ahead(bq, s, i, bc[s], qflag, dist, owner, indptr, adj, w, w)
+                if prefetch and i + _PF_NODE < bc[s]:
+                    ahead = bq[s, i + _PF_NODE]
+                    _prefetch(qflag, ahead)
+                    _prefetch(dist, ahead)
+                    _prefetch(owner, ahead)
+                    _prefetch(indptr, ahead)
+                if prefetch and i + _PF_EDGE < bc[s]:
+                    a = bq[s, i + _PF_EDGE]
+                    for j in (indptr[a], max(indptr[a + 1] - 1, 0)):
+                        _prefetch(adj, j)
+                        _prefetch(w, j)
                 i += 1
                 if qflag[v] == 0:
                     continue
@@ -398,8 +393,10 @@ def _make_multi_source(walk: bool, prefetch: bool) -> Any:
                     while nd <= cutoff and (nd < dist[x] or (nd == dist[x] and ov < owner[x])):
                         dist[x] = nd
                         owner[x] = ov
-                        if track:
-                            _mark_changed(x, chg, chg_list, n_chg)
+                        if track and chg[x] == 0:
+                            chg[x] = 1
+                            chg_list[n_chg[0]] = x
+                            n_chg[0] += 1
                         if walk and one_in[jj] and indptr[x + 1] - indptr[x] == 1 and _bucket(nd, inv) < lim:
                             jj = indptr[x]  # on along the chain's one edge
                             x = adj[jj]
