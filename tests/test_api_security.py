@@ -158,3 +158,22 @@ def test_expired_and_forged_tokens_are_refused(engine: Engine) -> None:
         for tok in (old, forged, "garbage"):
             r = client.get("/api/v1/incidents", headers={"Authorization": f"Bearer {tok}"})
             assert r.status_code == 401
+
+
+def test_a_verified_token_still_expires() -> None:
+    """The signature check is cached per token; the expiry is not: a token accepted once is
+    refused when its time is up, and a token with one character changed is refused outright."""
+    from xunfang.api import security
+    from xunfang.store.users import AuthFailed
+
+    secret = "a-secret-long-enough-for-hs256-tokens-0123"
+    p = Principal("dispatcher", Role.DISPATCHER, None, None, "sid-1", 0)
+    tok = issue(p, secret=secret, minutes=1, now=datetime.now(UTC) - timedelta(seconds=58))
+    assert security.decode(tok, secret=secret) == p
+    time.sleep(2.5)
+    for bad in (tok, tok[:-2] + ("A" if tok[-2] != "A" else "B") + tok[-1]):
+        try:
+            security.decode(bad, secret=secret)
+        except AuthFailed:
+            continue
+        raise AssertionError("an expired or altered token was accepted")

@@ -26,6 +26,8 @@ _SWORN = np.array([FORCE_SPECS[f].sworn for f in FORCES])
 _COUNTS = np.array([FORCE_SPECS[f].counts_as_arrival for f in FORCES])
 _MODE = [FORCE_SPECS[f].mode for f in FORCES]
 AVAILABLE = STATUSES.index(UnitStatus.AVAILABLE)
+_FORCE_INDEX = {f: i for i, f in enumerate(FORCES)}
+_STATUS_INDEX = {s: i for i, s in enumerate(STATUSES)}
 
 # blocker bits
 NOT_AVAILABLE, NO_FIX, STALE, OFF_SHIFT, POWERS = 1, 2, 4, 8, 16
@@ -68,8 +70,8 @@ class Fleet:
         n = len(ids)
         return cls(
             ids=list(ids),
-            force=np.array([FORCES.index(f) for f in force], dtype=np.int8),
-            status=np.array([STATUSES.index(s) for s in status] if status else [AVAILABLE] * n, np.int8),
+            force=np.array([_FORCE_INDEX[f] for f in force], dtype=np.int8),
+            status=np.array([_STATUS_INDEX[s] for s in status] if status else [AVAILABLE] * n, np.int8),
             lon=np.asarray(lon, dtype=np.float64),
             lat=np.asarray(lat, dtype=np.float64),
             fix_s=np.zeros(n) if fix_s is None else np.asarray(fix_s, dtype=np.float64),

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple
 
 import numpy as np
 
@@ -30,8 +31,9 @@ from xunfang.incidents.sla import tier_met
 from xunfang.network.engine import NetworkEngine
 
 
-@dataclass(frozen=True)
-class UnitState:
+class UnitState(NamedTuple):
+    """One unit as the service sees it (a tuple: the service builds one per unit per request)."""
+
     unit_id: str
     force_type: ForceType
     status: UnitStatus

@@ -251,11 +251,15 @@ class Place:
     subbureau_code: str | None
 
 
+_PLACE = select(
+    _INC.c.id, _INC.c.lon, _INC.c.lat, _INC.c.category, _INC.c.station_code, _INC.c.subbureau_code
+).where(_INC.c.id == bindparam("i"))
+
+
 def locate(session: Session, incident_id: int, scope: Scope) -> Place:
-    """An incident's place, read without building the ORM object (nor decrypting caller fields)."""
-    cols = (Incident.id, Incident.lon, Incident.lat, Incident.category)
-    stmt = select(*cols, Incident.station_code, Incident.subbureau_code).where(Incident.id == incident_id)
-    row = session.execute(stmt).one_or_none()
+    """An incident's place, read without building the ORM object (nor decrypting caller fields)
+    by a statement built once (building it per call cost as much as running it)."""
+    row = session.connection().execute(_PLACE, {"i": incident_id}).one_or_none()
     place = None if row is None else Place(*row)
     if place is None or not scope.allows(place):
         raise NotFound(f"no incident with id {incident_id} in your jurisdiction")
