@@ -108,6 +108,10 @@ def test_bad_plan_entries_are_named() -> None:
         plan_from_dict({"points": [{"id": "P", "lon": 1, "lat": 2, "windows": [[T0, T0 - 1]]}]})
     with pytest.raises(InvalidInput, match="at least one window"):
         plan_from_dict({"lines": [{"id": "L", "coordinates": [[1, 2], [3, 4]]}]})
+    # found by the parser fuzzer (rel_fuzz_parsers, plan_geojson): a one-number position was an IndexError
+    for bad in ([[1], [3, 4]], [[1, 2], 5]):
+        with pytest.raises(InvalidInput, match=r"lines\[0\].coordinates\[\d\]: expected a \[lon, lat\] pair"):
+            plan_from_dict({"lines": [{"id": "L", "coordinates": bad, "windows": [[T0, T0 + 60]]}]})
 
 
 def test_plan_from_geojson(tmp_path) -> None:

@@ -119,9 +119,16 @@ def _point(d: dict[str, Any], i: int) -> PatrolPoint:
     )  # fmt: skip
 
 
+def _lonlat(c: Any, where: str) -> tuple[float, float]:
+    """One [lon, lat] position (a GeoJSON position may carry a third value, the height)."""
+    if not isinstance(c, list | tuple) or len(c) < 2:
+        raise InvalidInput(f"{where}: expected a [lon, lat] pair, got {c!r:.60}", field=where)
+    return float(c[0]), float(c[1])
+
+
 def _line(d: dict[str, Any], i: int) -> PatrolLine:
     where = f"lines[{i}]"
-    coords = tuple((float(c[0]), float(c[1])) for c in d.get("coordinates", []))
+    coords = tuple(_lonlat(c, f"{where}.coordinates[{j}]") for j, c in enumerate(d.get("coordinates", [])))
     edges = tuple(int(e) for e in d.get("edges", []))
     if len(coords) < 2 and not edges:
         raise InvalidInput(f"{where}: a line needs at least two coordinates or a list of edges", field=where)
