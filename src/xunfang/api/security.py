@@ -58,12 +58,13 @@ def decode(token: str, *, secret: str) -> Principal:
 
     Why the cache: verifying the HMAC and the claims cost about a tenth of a simple request's
     CPU, paid again by every request of a logged-in client with the same token."""
+    refused = "invalid or expired token; log in again at POST /api/v1/auth/token"
     try:
         principal, exp = _verified(token, secret)
     except (jwt.PyJWTError, KeyError, ValueError, TypeError):
-        raise AuthFailed("invalid or expired token; log in again at POST /api/v1/auth/token") from None
+        raise AuthFailed(refused) from None
     if time.time() >= exp:
-        raise AuthFailed("invalid or expired token; log in again at POST /api/v1/auth/token")
+        raise AuthFailed(refused)
     return principal
 
 

@@ -16,7 +16,7 @@ from xunfang.dispatch.recommend import IncidentView, Policy, UnitState, recommen
 from xunfang.forces.types import ForceType, UnitStatus
 from xunfang.store import incidents as store
 from xunfang.store.assignments import assign
-from xunfang.store.models import JurisdictionNode, Unit, table, utcnow
+from xunfang.store.models import JurisdictionNode, Unit, utcnow
 
 router = APIRouter(prefix="/incidents", tags=["dispatch"])
 Dispatcher = Annotated[Principal, Depends(require_role(*DISPATCH))]
@@ -24,14 +24,6 @@ Dispatcher = Annotated[Principal, Depends(require_role(*DISPATCH))]
 
 _FORCE = {f.value: f for f in ForceType}
 _STATUS = {s.value: s for s in UnitStatus}
-
-
-# Built once, read as plain rows: every recommendation reads the whole fleet, and the ORM's
-# per-row work was a tenth of the request.
-_UNITS = table(Unit)
-_UNIT_ROWS = select(
-    _UNITS.c.id, _UNITS.c.force_type, _UNITS.c.status, _UNITS.c.shift_start_min, _UNITS.c.shift_end_min
-)
 
 
 def _num(x: float) -> float | None:
@@ -46,7 +38,7 @@ def recommendations(incident_id: int, ctx: CtxDep, user: Dispatcher) -> Recommen
     with ctx.read_sessions() as session, session.begin():
         scope = scope_of(user)
         inc = store.locate(session, _id(incident_id), scope)
-        units = session.connection().execute(_UNIT_ROWS).all()
+        units = store.fleet_rows(session)
         active = set(store.assigned_units(session, inc.id))
         assigned = tuple(_FORCE[ft] for uid, ft, *_ in units if uid in active)
         if scope.area is not None:  # a station account is offered only the units it may send
