@@ -199,7 +199,10 @@ def surge(
     proc = _start(url, port, log)
     base = f"http://127.0.0.1:{port}/api/v1"
     try:
-        with Listener(base, login(base), log_dir / f"surge-{port}.stop", seconds + 120) as fanout:
+        # the subscriber reads until the load has ended (however late a saturated server makes it);
+        # the bound only guards against a stream that never goes idle
+        guard_s = 4 * seconds + 600
+        with Listener(base, login(base), log_dir / f"surge-{port}.stop", guard_s) as fanout:
             res = asyncio.run(_surge(base, seconds, incidents_per_s, positions_per_s))
         res.update(fanout.result())  # live-feed lag measured by a subscriber during the surge
         res.update(completeness(res, res.pop("created_ids")))

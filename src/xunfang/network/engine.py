@@ -87,10 +87,13 @@ class NetworkEngine:
         a service would otherwise charge that to its first incidents.
         """
         one, zero = np.zeros(1, dtype=np.int64), np.zeros(1)
+        two, zeros = np.zeros(2, dtype=np.int64), np.zeros(2)
         for mode in Mode:
             if mode is not Mode.DRONE:
                 for h in (hour, (hour + 1) % 24):
+                    # both variants of the target search: all targets wanted, and a top k of more
                     self.router(mode, h).rank_nodes(0, 0.0, one, zero, 1)
+                    self.router(mode, h).rank_nodes(0, 0.0, two, zeros, 1)
         self.router(Mode.CAR, hour).path(0, 0)
         self.coverage_state(hour=hour).full_nodes(one, zero)
 
