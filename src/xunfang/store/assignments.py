@@ -4,6 +4,7 @@ database refuse a second active assignment for a unit, whatever the dispatchers 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -18,6 +19,14 @@ from xunfang.store.incidents import Scope, assigned_units, forces_of, lock_incid
 from xunfang.store.models import Assignment, JurisdictionNode, Unit, table
 
 
+class Assigned(NamedTuple):
+    """The new assignment and its incident's station (for the live event, read in the same
+    transaction: a read of its own after the commit cost a transaction per assignment)."""
+
+    row: Assignment
+    station_code: str
+
+
 def assign(
     session: Session,
     *,
@@ -27,7 +36,7 @@ def assign(
     scope: Scope,
     taxonomy: Taxonomy,
     now: datetime,
-) -> Assignment:
+) -> Assigned:
     try:
         with session.begin():
             return _assign(
@@ -71,7 +80,7 @@ def _assign(
     scope: Scope,
     taxonomy: Taxonomy,
     now: datetime,
-) -> Assignment:
+) -> Assigned:
     conn = session.connection()
     inc = lock_incident(session, incident_id, scope)
     unit = conn.execute(_UNIT, {"u": unit_id}).one_or_none()
@@ -110,7 +119,7 @@ def _assign(
         target=f"incident:{incident_id}",
         detail={"unit": unit_id},
     )
-    return Assignment(id=new_id, **row)
+    return Assigned(Assignment(id=new_id, **row), inc.station_code)
 
 
 def _check_unit_scope(session: Session, unit_id: str, station: str, scope: Scope) -> None:

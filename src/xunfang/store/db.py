@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, DisconnectionError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from xunfang.core.errors import InvalidInput
@@ -34,6 +34,8 @@ READ_ONLY = "xunfang_read_only"
 SQLITE_BUSY_S = 30.0
 CHECKPOINT_EVERY_S = 1.0
 _GATE = "xunfang_write_gate"
+_LAST_USED = "xunfang_last_used"
+PING_IDLE_S = 1.0  # a pooled PostgreSQL connection idle longer than this is pinged before use
 log = logging.getLogger(__name__)
 _SCHEMA_RE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
@@ -67,12 +69,35 @@ def make_engine(url: str, *, schema: str | None = None, pool_size: int = 10) -> 
             if engine.url.database and engine.url.database != ":memory:":
                 _Checkpointer(engine).start()
             return engine
-        engine = create_engine(url, pool_size=pool_size, max_overflow=20, pool_pre_ping=True)
+        engine = create_engine(url, pool_size=pool_size, max_overflow=20)
+        _ping_idle(engine)
     except (ArgumentError, ValueError) as exc:
         raise InvalidInput(f"database URL {url!r} is not usable: {exc}", field="database_url") from None
     if schema is not None:
         _pg_schema(engine, schema)
     return engine
+
+
+def _ping_idle(engine: Engine) -> None:
+    """Ping a pooled connection before use only when it has been idle for ``PING_IDLE_S``.
+
+    A ping on every checkout (``pool_pre_ping``) was one more round trip for every session, two or
+    three per request. A connection busy a moment ago is very likely alive; if the server went
+    away meanwhile, that one request fails with a 503 and SQLAlchemy invalidates the pool's older
+    connections at once, so the client's retry gets a fresh one.
+    """
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        if time.monotonic() - record.info.get(_LAST_USED, 0.0) > PING_IDLE_S:
+            try:
+                engine.dialect.do_ping(dbapi_conn)
+            except Exception as exc:  # the pool replaces the connection and tries again
+                raise DisconnectionError(str(exc)) from exc
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_conn: Any, record: Any) -> None:
+        record.info[_LAST_USED] = time.monotonic()
 
 
 def _sqlite_setup(engine: Engine) -> None:

@@ -76,7 +76,7 @@ def create_assignment(
     incident_id: int, body: AssignmentCreate, ctx: CtxDep, session: SessionDep, user: Dispatcher
 ) -> AssignmentRead:
     """Send a unit; 409 when it already has an active assignment (enforced by the database)."""
-    row = assign(
+    row, station = assign(
         session,
         incident_id=_id(incident_id),
         unit_id=body.unit_id,
@@ -86,19 +86,6 @@ def create_assignment(
         now=utcnow(),
     )
     ctx.broker.publish(
-        {
-            "kind": "assignment",
-            "incident_id": row.incident_id,
-            "unit_id": row.unit_id,
-            "station": _station(ctx, row.incident_id),
-        }
+        {"kind": "assignment", "incident_id": row.incident_id, "unit_id": row.unit_id, "station": station}
     )
     return AssignmentRead.model_validate(row)
-
-
-def _station(ctx: CtxDep, incident_id: int) -> str:
-    """Read without the write lock: a second write transaction per assignment doubled its wait."""
-    from xunfang.store.models import Incident
-
-    with ctx.read_sessions() as session, session.begin():
-        return session.get_one(Incident, incident_id).station_code
