@@ -30,6 +30,17 @@ def _drain(sub: Subscriber) -> list[dict[str, Any]]:
     return out
 
 
+def _events(chunk: str) -> list[dict[str, Any]]:
+    """The events of one chunk of the SSE stream (several when they were waiting together)."""
+    out = []
+    for block in chunk.split("\n\n"):
+        if block:
+            kind, data = block.split("\n")
+            out.append(json.loads(data.removeprefix("data: ")))
+            assert kind == f"event: {out[-1]['kind']}"
+    return out
+
+
 def test_every_event_of_a_burst_reaches_a_subscriber_that_reads_late() -> None:
     async def run() -> tuple[list[dict[str, Any]], Subscriber]:
         broker = Broker(maxsize=1000)
@@ -78,7 +89,7 @@ def test_sse_stream_delivers_every_incident_of_a_burst_published_while_streaming
                 if not publisher.is_alive():
                     break  # idle for a ping after the burst ended: everything was sent
                 continue
-            got.append(json.loads(chunk.split("data: ", 1)[1]))
+            got.extend(_events(chunk))
         publisher.join()
         await stream.aclose()
         return got
@@ -88,3 +99,23 @@ def test_sse_stream_delivers_every_incident_of_a_burst_published_while_streaming
     assert not any(e["kind"] == "resync" for e in events)
     last = {e["unit_id"]: e["lon"] for e in events if e["kind"] == "unit"}
     assert last == {f"U{n % 30}": float(n) for n in range(2000 * 20)}  # every unit's newest position
+
+
+def test_a_batch_published_together_is_sent_in_one_chunk_up_to_max_events() -> None:
+    """200 positions of one request wake the stream once and leave it as one chunk; ``max_events``
+    still ends the stream at exactly that many."""
+
+    async def run() -> list[str]:
+        broker = Broker()
+        sub = broker.subscribe(lambda ev: True)
+        stream = sse_stream(broker, sub, max_events=150, ping_s=5)
+        assert await anext(stream) == ": connected\n\n"
+        fixes = [{"kind": "unit", "unit_id": f"U{i}", "lon": float(i), "lat": 0.0} for i in range(200)]
+        await asyncio.to_thread(broker.publish_many, fixes)
+        return [chunk async for chunk in stream]
+
+    chunks = asyncio.run(run())
+    assert len(chunks) == 1
+    events = _events(chunks[0])
+    assert [e["unit_id"] for e in events] == [f"U{i}" for i in range(150)]
+    assert len({e["published_at"] for e in events}) == 1

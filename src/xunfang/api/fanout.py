@@ -21,7 +21,7 @@ import secrets
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -95,13 +95,14 @@ class RelayBroker(Broker):
             self._pubsub.close()
         self._redis.close()
 
-    def publish(self, event: Event) -> None:
-        super().publish(event)
-        msg = json.dumps({"w": self.worker_id, "e": event}, ensure_ascii=False, default=str)
-        try:
-            self._out.put_nowait(msg)
-        except queue.Full:
-            self.dropped_outgoing += 1
+    def publish_many(self, events: Sequence[Event]) -> None:
+        super().publish_many(events)
+        for event in events:
+            msg = json.dumps({"w": self.worker_id, "e": event}, ensure_ascii=False, default=str)
+            try:
+                self._out.put_nowait(msg)
+            except queue.Full:
+                self.dropped_outgoing += 1
 
     def deliver(self, raw: bytes | str) -> bool:
         """Hand one channel message to the local subscribers unless this worker sent it."""
@@ -115,7 +116,7 @@ class RelayBroker(Broker):
                 self.on_remote(event)
             except Exception:  # a bad hook must not stop the relay
                 log.exception("fan-out hook failed for %s", event.get("kind"))
-        Broker.publish(self, event)
+        Broker.publish_many(self, [event])
         return True
 
     def _subscribe(self) -> Any:

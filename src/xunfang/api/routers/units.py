@@ -49,10 +49,9 @@ def post_positions(
     newest = store.newest(batch)
     newer = ctx.positions.offer(newest)
     ctx.tracks.submit(batch)
-    for fix in newest:
-        ctx.broker.publish(
-            {"kind": "unit", "unit_id": fix.unit_id, "lon": fix.lon, "lat": fix.lat, "at": fix.at}
-        )
+    ctx.broker.publish_many(
+        [{"kind": "unit", "unit_id": f.unit_id, "lon": f.lon, "lat": f.lat, "at": f.at} for f in newest]
+    )
     return PositionResult(received=len(batch), newer=newer)
 
 
