@@ -65,9 +65,9 @@ def make_engine(url: str, *, schema: str | None = None, pool_size: int = 10) -> 
                 pool_size=pool_size,
                 max_overflow=40,
             )
-            _sqlite_setup(engine)
+            gate = _sqlite_setup(engine)
             if engine.url.database and engine.url.database != ":memory:":
-                _Checkpointer(engine).start()
+                _Checkpointer(engine, gate).start()
             return engine
         engine = create_engine(url, pool_size=pool_size, max_overflow=20)
         _ping_idle(engine)
@@ -100,7 +100,9 @@ def _ping_idle(engine: Engine) -> None:
         record.info[_LAST_USED] = time.monotonic()
 
 
-def _sqlite_setup(engine: Engine) -> None:
+def _sqlite_setup(engine: Engine) -> threading.Lock:
+    """Pragmas on every connection, and the in-process write gate (returned) that writers queue on."""
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
@@ -133,28 +135,41 @@ def _sqlite_setup(engine: Engine) -> None:
         if record.info.pop(_GATE, False):
             gate.release()
 
+    return gate
+
 
 class _Checkpointer(threading.Thread):
-    """Copies the WAL back into the database file every second, from its own connection.
+    """Copies the WAL back into the database file every second, from its own connection, and keeps
+    the WAL file short.
 
     SQLite's automatic checkpoint runs inside the commit that crosses 1,000 WAL pages, and that
     writer holds the write lock meanwhile: under a steady load (tracks) that was a 300 ms stall of
-    every writer each ~17 s. A PASSIVE checkpoint from another connection waits for nobody and
-    nobody waits for it. The thread ends when its engine is garbage collected.
+    every writer each ~17 s. So a PASSIVE checkpoint from this connection first copies what it can
+    while writers go on. Under a steady load that alone never lets the WAL start over (some frame is
+    always newer than the checkpoint): in a 10-minute surge it grew past a gigabyte, each checkpoint
+    copying more and its fsyncs stalling the writers' commits. So then, holding the in-process write
+    gate, a RESTART checkpoint copies the few frames written meanwhile and the next writer starts the
+    WAL from its beginning. The thread ends when its engine is garbage collected.
     """
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, gate: threading.Lock) -> None:
         super().__init__(name="sqlite-checkpoint", daemon=True)
         self._engine = weakref.ref(engine)
         self._path = str(engine.url.database)
+        self._gate = gate
 
     def run(self) -> None:
         con: sqlite3.Connection | None = None
         while self._engine() is not None:
             time.sleep(CHECKPOINT_EVERY_S)
             try:
-                con = con or sqlite3.connect(self._path, timeout=1.0, check_same_thread=False)
+                con = con or sqlite3.connect(self._path, timeout=0.05, check_same_thread=False)
                 con.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                if self._gate.acquire(timeout=CHECKPOINT_EVERY_S):
+                    try:
+                        con.execute("PRAGMA wal_checkpoint(RESTART)")
+                    finally:
+                        self._gate.release()
             except sqlite3.Error as exc:  # the file is gone or locked: try again later
                 log.debug("checkpoint skipped: %s", exc)
         if con is not None:
