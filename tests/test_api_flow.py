@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import httpx
 from sqlalchemy import Engine
 
 from svc_world import incident_body, post_positions, service, token
@@ -60,3 +61,35 @@ def test_coverage_geojson_and_fractions(engine: Engine) -> None:
         f = cov["fractions"]
         assert 0 < f["1min"] <= f["3min"] <= f["5min"] <= 1
         assert cov["units"] == 7  # every unit but the drone (it does not count as arrival)
+
+
+def test_assignment_takes_the_first_unit_of_a_preference_list_that_is_still_free(engine: Engine) -> None:
+    with service(engine) as (client, _ctx):
+        disp = token(client, "dispatcher")
+        post_positions(client, disp)
+        ids = []
+        for k in range(3):
+            r = client.post(
+                "/api/v1/incidents", json=incident_body(), headers={**disp, "Idempotency-Key": f"pref-{k}"}
+            )
+            assert r.status_code == 201, r.text
+            ids.append(r.json()["id"])
+
+        def send(incident: int, body: dict[str, object]) -> httpx.Response:
+            return client.post(f"/api/v1/incidents/{incident}/assignments", json=body, headers=disp)
+
+        assert send(ids[0], {"unit_id": "U-PAT-1"}).status_code == 201
+        second = send(ids[1], {"unit_ids": ["U-PAT-1", "U-PAT-2", "U-PAT-3"]})
+        assert second.status_code == 201, second.text
+        assert second.json()["unit_id"] == "U-PAT-2"  # U-PAT-1 was taken: the next one, same request
+        assert send(ids[2], {"unit_id": "U-PAT-3"}).status_code == 201
+        none = send(ids[2], {"unit_ids": ["U-PAT-1", "U-PAT-2"]})
+        assert none.status_code == 409
+        msg = none.json()["detail"]
+        assert "U-PAT-1: already has an active assignment" in msg and "U-PAT-2" in msg
+        both = send(ids[2], {"unit_id": "U-PAT-1", "unit_ids": ["U-PAT-2"]})
+        assert both.status_code == 422 and "not both" in both.text
+        assert send(ids[2], {"unit_ids": []}).status_code == 422
+        # only the successful attempts left rows: one active assignment per unit, none doubled
+        units = [client.get(f"/api/v1/incidents/{i}", headers=disp).json()["units"] for i in ids]
+        assert units == [["U-PAT-1"], ["U-PAT-2"], ["U-PAT-3"]]

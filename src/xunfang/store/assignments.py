@@ -3,6 +3,7 @@ database refuse a second active assignment for a unit, whatever the dispatchers 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import NamedTuple
 
@@ -60,6 +61,50 @@ def assign(
             f"unit {unit_id} already has an active assignment (incident {holder}); it cannot take two",
             field="unit_id",
         ) from None
+
+
+def assign_first(
+    session: Session,
+    *,
+    incident_id: int,
+    unit_ids: Sequence[str],
+    actor: str,
+    scope: Scope,
+    taxonomy: Taxonomy,
+    now: datetime,
+) -> Assigned:
+    """Assign the first of ``unit_ids`` (the dispatcher's order of preference, e.g. the top of
+    the recommendations) that can take the incident, in one transaction.
+
+    Why: between reading the recommendations and sending the best unit, another dispatcher may
+    send it; with one unit per request the client learns that from a 409 and asks again, one
+    round trip and one write transaction per unit taken meanwhile, and under load those
+    repeats feed the backlog that made the list stale. Each unit is tried in a savepoint, so a
+    unit taken meanwhile (the unique index) or not available only moves on to the next.
+    Conflict, naming every unit's reason, when none can be sent; a reason that concerns the
+    incident (its lifecycle) or the caller's rights ends the attempt at once.
+    """
+    refused = []
+    with session.begin():
+        for unit_id in unit_ids:
+            try:
+                with session.begin_nested():
+                    return _assign(
+                        session,
+                        incident_id=incident_id,
+                        unit_id=unit_id,
+                        actor=actor,
+                        scope=scope,
+                        taxonomy=taxonomy,
+                        now=now,
+                    )
+            except IntegrityError:
+                refused.append(f"{unit_id}: already has an active assignment")
+            except Conflict as exc:
+                if exc.field != "unit_id":
+                    raise
+                refused.append(f"{unit_id}: {exc.message}")
+    raise Conflict("none of these units can be sent: " + "; ".join(refused), field="unit_ids")
 
 
 _UNITS = table(Unit)

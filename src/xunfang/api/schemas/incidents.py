@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from xunfang.api.schemas.base import Lat, Lon, ReadModel, StrictModel, Timestamp
 
@@ -34,8 +34,25 @@ class EventCreate(StrictModel):
     note: Annotated[str, Field(max_length=2000)] = ""
 
 
+UnitId = Annotated[str, Field(min_length=1, max_length=64)]
+
+
 class AssignmentCreate(StrictModel):
-    unit_id: Annotated[str, Field(min_length=1, max_length=64)]
+    """One unit (``unit_id``), or several in order of preference (``unit_ids``: the first that
+    can still be sent is, in one request; see xunfang.store.assignments.assign_first)."""
+
+    unit_id: UnitId | None = None
+    unit_ids: Annotated[list[UnitId] | None, Field(min_length=1, max_length=10)] = None
+
+    @model_validator(mode="after")
+    def _one_of(self) -> AssignmentCreate:
+        if (self.unit_id is None) == (self.unit_ids is None):
+            raise ValueError("give unit_id, or unit_ids in order of preference (not both)")
+        return self
+
+    @property
+    def units(self) -> list[str]:
+        return [self.unit_id] if self.unit_id is not None else list(self.unit_ids or ())
 
 
 class EventRead(ReadModel):
