@@ -70,3 +70,32 @@ def test_fanout_completeness_counts_created_incidents_seen_on_the_feed() -> None
         "fanout_missing_first": [3],
     }
     assert "fanout_incident_ids" not in res  # the id list does not go into the report
+
+
+def test_surge_windows_group_requests_by_the_30_s_window_they_started_in() -> None:
+    from xunfang.bench.rel_checks import _windows
+
+    t0 = 1000.0
+    timeline = [(t0 + 1, 5.0), (t0 + 29.9, 7.0), (t0 + 30.0, 400.0), (t0 + 95, 2.0)]
+    got = _windows(timeline, t0)
+    assert [(w["from_s"], w["n"], w["max_ms"]) for w in got] == [(0, 2, 7.0), (30, 1, 400.0), (90, 1, 2.0)]
+
+
+def test_cpu_use_counts_a_busy_child_as_the_server() -> None:
+    import subprocess
+    import sys
+    import time
+
+    from xunfang.bench.cpu_use import CpuUse
+
+    spin = "import time\nt = time.time()\nwhile time.time() - t < 1.5: pass"
+    child = subprocess.Popen([sys.executable, "-c", spin])
+    try:
+        with CpuUse(child.pid, interval_s=0.2) as cpu:
+            time.sleep(1.2)
+    finally:
+        child.wait(10)
+    got = cpu.result()
+    assert got["host_cores"] >= 1
+    assert 0.3 <= got["mean_cores"]["server"] <= 1.1  # one busy core (a shared host may lend it less)
+    assert got["mean_cores"]["load"] < 0.5  # this test process only sleeps

@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 
+from xunfang.bench.cpu_use import CpuUse, tree_cpu_s
 from xunfang.bench.loadgen import LoadClient, LoadError, Reply
 from xunfang.bench.rel_fanout import Listener, completeness
 from xunfang.bench.rel_load import login
@@ -199,18 +200,35 @@ def surge(
     proc = _start(url, port, log)
     base = f"http://127.0.0.1:{port}/api/v1"
     try:
+        floor_ms = _request_cpu_ms(base, proc.pid)
         # the subscriber reads until the load has ended (however late a saturated server makes it);
         # the bound only guards against a stream that never goes idle
         guard_s = 4 * seconds + 600
-        with Listener(base, login(base), log_dir / f"surge-{port}.stop", guard_s) as fanout:
+        with (
+            Listener(base, login(base), log_dir / f"surge-{port}.stop", guard_s) as fanout,
+            CpuUse(proc.pid) as cpu,
+        ):
             res = asyncio.run(_surge(base, seconds, incidents_per_s, positions_per_s))
         res.update(fanout.result())  # live-feed lag measured by a subscriber during the surge
+        res["cpu"] = {**cpu.result(), "request_cpu_ms": floor_ms}
         res.update(completeness(res, res.pop("created_ids")))
     finally:
         proc.terminate()
         proc.wait(30)
         log.unlink(missing_ok=True)
     return res
+
+
+def _request_cpu_ms(base: str, pid: int, n: int = 200) -> float | None:
+    """Server CPU ms per ``GET /auth/me`` (sequential, idle server): the cost of the HTTP stack,
+    the middleware and a token check on this host, a reference for comparing hosts."""
+    with httpx.Client(headers=login(base), timeout=10) as c:
+        c.get(f"{base}/auth/me").raise_for_status()
+        before = tree_cpu_s(pid)
+        for _ in range(n):
+            c.get(f"{base}/auth/me")
+        after = tree_cpu_s(pid)
+    return None if before is None or after is None else round((after - before) * 1000 / n, 2)
 
 
 async def _surge(base: str, seconds: float, inc_rate: float, pos_rate: float) -> dict[str, Any]:
@@ -223,6 +241,7 @@ async def _surge(base: str, seconds: float, inc_rate: float, pos_rate: float) ->
             _positions(c, units, pos_rate, end, t), _incidents(c, sites, inc_rate, end, t, _dispatched)
         )
         elapsed = time.monotonic() - t0
+        windows = _windows(t.timeline, t0)
     ops = {op: _summary(ms) for op, ms in sorted(t.ops_ms.items())}
     worst = {k: max((o[k] for o in ops.values() if o[k] is not None), default=None) for k in _PCTS}
     return {
@@ -237,7 +256,24 @@ async def _surge(base: str, seconds: float, inc_rate: float, pos_rate: float) ->
         "created_ids": sorted(t.created.values()),
         "positions_per_s": round(t.positions / elapsed, 1),
         "seconds": round(elapsed, 1),
+        "windows": windows,
     }
+
+
+WINDOW_S = 30.0
+
+
+def _windows(timeline: list[tuple[float, float]], t0: float) -> list[dict[str, Any]]:
+    """Requests by the 30-s window they started in (all operations together): when a tail
+    happened, not only that it did. A request that starts late in a saturated surge lands in a
+    window after the load's end."""
+    by: dict[int, list[float]] = {}
+    for started, ms in timeline:
+        by.setdefault(int((started - t0) // WINDOW_S), []).append(ms)
+    return [
+        {"from_s": int(w * WINDOW_S), "n": len(ms), "p99_ms": _pct(ms, 99), "max_ms": round(max(ms), 1)}
+        for w, ms in sorted(by.items())
+    ]
 
 
 _PCTS = ("p50_ms", "p99_ms", "p999_ms", "max_ms")
@@ -260,20 +296,21 @@ def _summary(ms: list[float]) -> dict[str, Any]:
 
 
 async def _timed(t: Tally, op: str, call: Awaitable[Reply]) -> Reply | None:
-    t0 = time.perf_counter()
+    t0 = time.monotonic()
     try:
         r = await call
     except LoadError as exc:
         t.error(f"{op} {exc.kind}")
         return None
-    t.ops_ms.setdefault(op, []).append((time.perf_counter() - t0) * 1000)
+    t.add(op, t0, (time.monotonic() - t0) * 1000)
     return r
 
 
 async def _dispatched(c: LoadClient, body: dict[str, Any], key: str, t: Tally) -> None:
     """Intake, recommendation and, for every DISPATCH_EVERY-th incident, the dispatch: assign the
-    best free unit (the next one on a 409, when another incident took it first), then en route,
-    arrived and resolved, which frees the unit again."""
+    best free unit (the first five eligible ground units in order of preference, one request: the
+    server skips any another incident took first), then en route, arrived and resolved, which
+    frees the unit again."""
     r = await _timed(t, "intake", c.post("/incidents", json=body, headers={"Idempotency-Key": key}))
     if r is None or r.status_code != 201:
         if r is not None:
@@ -287,20 +324,20 @@ async def _dispatched(c: LoadClient, body: dict[str, Any], key: str, t: Tally) -
             t.error(f"recommend {rec.status_code}")
         return
     # a drone only observes (its arrival is refused): send the best ground unit, as a dispatcher would
-    ground = [x for x in rec.json()["items"] if x["eligible"] and x["force_type"] != "drone"]
-    for cand in ground[:5]:
-        a = await _timed(
-            t, "assign", c.post(f"/incidents/{inc}/assignments", json={"unit_id": cand["unit_id"]})
-        )
-        if a is None:
-            return
-        if a.status_code == 201:
-            break
-        if a.status_code != 409:
-            t.error(f"assign {a.status_code}")
-            return
-    else:
+    ground = [x["unit_id"] for x in rec.json()["items"] if x["eligible"] and x["force_type"] != "drone"]
+    if not ground:
+        t.error_kinds["not assigned: no eligible ground unit recommended"] += 1
+        return
+    # the first five in order of preference, in one request: the server sends the first still free
+    body = {"unit_ids": ground[:5]}
+    a = await _timed(t, "assign", c.post(f"/incidents/{inc}/assignments", json=body))
+    if a is None:
+        return
+    if a.status_code == 409:
         t.error_kinds["not assigned: no free unit among the first five"] += 1
+        return
+    if a.status_code != 201:
+        t.error(f"assign {a.status_code}")
         return
     for event, wait in zip(("en_route", "arrived", "resolved"), STEP_S, strict=True):
         await asyncio.sleep(wait)

@@ -147,7 +147,12 @@ def render(result: dict[str, Any], *, quick: bool, separate: dict[str, Any] | No
         "broker's `published_at` stamp. "
         "`fanout_received` of `fanout_expected`: incidents created in the surge whose event the "
         "subscriber read (`fanout_missed` the rest; `fanout_resyncs`: resync events, sent only when a "
-        "client falls 1,000 non-position events behind; positions are coalesced per unit).",
+        "client falls 1,000 non-position events behind; positions are coalesced per unit). "
+        "`windows`: p99 and max of the requests that started in each 30-s window. `cpu`: mean and "
+        "peak cores used by the server, the database and the load generator (with the subscriber) "
+        "during the surge, and `request_cpu_ms`, the server's CPU time per `GET /auth/me` on the idle "
+        "server before the surge (a host-speed reference: one server process that needs more than a "
+        "core of Python is saturated, so the same code meets or misses the targets by the host).",
         "- **workers**: `xunfang serve --workers 2` on a fresh PostgreSQL schema with the live feed "
         "relayed through Redis; under a 3-client intake load the workers get `rolling_restarts` "
         "rolling restarts (SIGHUP: uvicorn replaces each worker by one that already serves) and then "

@@ -47,11 +47,18 @@ class Tally:
     errors: int = 0
     error_kinds: Counter[str] = field(default_factory=Counter)
 
+    created: dict[str, int] = field(default_factory=dict)
+    # (start on the monotonic clock, ms) of every request counted in ops_ms, for per-window figures
+    timeline: list[tuple[float, float]] = field(default_factory=list)
+
     def error(self, what: str) -> None:
         self.errors += 1
         self.error_kinds[what] += 1
 
-    created: dict[str, int] = field(default_factory=dict)
+    def add(self, op: str, started: float, ms: float) -> None:
+        """One answered request of ``op`` that started at ``started`` (time.monotonic) and took ``ms``."""
+        self.ops_ms.setdefault(op, []).append(ms)
+        self.timeline.append((started, ms))
 
 
 def _free_port() -> int:
@@ -107,9 +114,9 @@ async def _positions(c: LoadClient, units: list[dict[str, Any]], rate: float, en
                 }
             )
         try:
-            t0 = time.perf_counter()
+            t0 = time.monotonic()
             r = await c.post("/units/positions", json=batch)
-            t.ops_ms.setdefault("positions", []).append((time.perf_counter() - t0) * 1000)
+            t.add("positions", t0, (time.monotonic() - t0) * 1000)
             if r.status_code == 202:
                 t.positions += len(batch)
             else:
