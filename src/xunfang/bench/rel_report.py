@@ -87,6 +87,41 @@ def _get(result: dict[str, Any], dotted: str) -> Any:
     return cur
 
 
+def _surge_load(surge: Any) -> list[str]:
+    """What the surge's server could take on this host: cores used, the load actually delivered,
+    and the per-request CPU reference (see xunfang.bench.cpu_use). A latency target missed by a
+    saturated server is a capacity figure, and this says so in the numbers."""
+    rows = []
+    for backend, res in (surge or {}).items():
+        cpu = res.get("cpu") if isinstance(res, dict) else None
+        if not cpu:
+            continue
+        used = cpu.get("mean_cores", {})
+        rows.append(
+            f"| {backend} | {used.get('server')} | {used.get('database')} | {used.get('load')} | "
+            f"{cpu.get('host_cores')} | {cpu.get('request_cpu_ms')} | {res.get('positions_per_s')} | "
+            f"{res.get('dispatch_updates_per_s')} | {res.get('seconds')} |"
+        )
+    if not rows:
+        return []
+    return [
+        "",
+        "## Surge: the load and the host",
+        "",
+        "Mean cores used during the surge by the server process, the database server and the load "
+        "generator (with its live-feed subscriber), the host's cores, the server's CPU per "
+        "`GET /auth/me` on the idle server (ms, a host-speed reference), and what the load delivered "
+        "(offered: 2,000 positions/s, 100 dispatch updates/s; position batches wait for their answer, "
+        "so a slow server gets fewer). One server process cannot use much more than one core of "
+        "Python (one GIL): near 1.0 it is saturated and the latency is its queue.",
+        "",
+        "| backend | server cores | database cores | load cores | host cores | request CPU ms "
+        "| positions/s | dispatch updates/s | seconds |",
+        "|---|---|---|---|---|---|---|---|---|",
+        *rows,
+    ]
+
+
 def render(result: dict[str, Any], *, quick: bool, separate: dict[str, Any] | None = None) -> str:
     """The report; ``separate`` is the JSON of an earlier run (e.g. the full-profile 1,000,000-incident
     restore) whose figures fill targets this run did not measure, each marked as such."""
@@ -118,6 +153,7 @@ def render(result: dict[str, Any], *, quick: bool, separate: dict[str, Any] | No
             continue
         met = got == want if op == "==" else got >= want if op == ">=" else got <= want
         lines.append(f"| `{key}` | {got}{where} | {op} {want} | {'yes' if met else '**no**'} |")
+    lines += _surge_load(result.get("surge"))
     lines += ["", "## How each figure is made", ""]
     lines += [
         "- **crash**: `xunfang serve --standby` (SQLite, Chicago demo) under a 4-client load of "
