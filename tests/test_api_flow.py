@@ -86,7 +86,7 @@ def test_assignment_takes_the_first_unit_of_a_preference_list_that_is_still_free
         none = send(ids[2], {"unit_ids": ["U-PAT-1", "U-PAT-2"]})
         assert none.status_code == 409
         msg = none.json()["detail"]
-        assert "U-PAT-1: already has an active assignment" in msg and "U-PAT-2" in msg
+        assert "unit U-PAT-1 already has an active assignment (incident" in msg and "U-PAT-2" in msg
         both = send(ids[2], {"unit_id": "U-PAT-1", "unit_ids": ["U-PAT-2"]})
         assert both.status_code == 422 and "not both" in both.text
         assert send(ids[2], {"unit_ids": []}).status_code == 422

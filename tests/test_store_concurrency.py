@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from collections.abc import Callable
 
 from sqlalchemy import Engine, select
 
@@ -19,6 +20,15 @@ from xunfang.store.models import Assignment, utcnow
 
 DISPATCHERS = 8
 UNITS = ["U-PAT-1", "U-PAT-2", "U-PAT-3"]
+
+
+def _race(dispatcher: Callable[[int], None]) -> None:
+    """One thread per dispatcher (they meet at a barrier of their own); waits for all."""
+    threads = [threading.Thread(target=dispatcher, args=(k,)) for k in range(DISPATCHERS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
 
 
 def _incidents(engine: Engine, jur: Jurisdiction, tax: Taxonomy, n: int) -> list[int]:
@@ -59,11 +69,7 @@ def test_racing_preference_lists_never_double_assign(engine: Engine) -> None:
         except BaseException as exc:  # anything else is a failure of the test
             errors.append(exc)
 
-    threads = [threading.Thread(target=dispatcher, args=(k,)) for k in range(DISPATCHERS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
+    _race(dispatcher)
     assert errors == []
     assert sorted(won) == sorted(UNITS)
     assert len(lost) == DISPATCHERS - len(UNITS)
@@ -103,11 +109,7 @@ def test_racing_dispatchers_never_double_assign(engine: Engine) -> None:
             except BaseException as exc:  # anything else is a failure of the test
                 errors.append(exc)
 
-    threads = [threading.Thread(target=dispatcher, args=(k,)) for k in range(DISPATCHERS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
+    _race(dispatcher)
     assert errors == []
     assert len(won) == len(UNITS) and len(lost) == DISPATCHERS * len(UNITS) - len(UNITS)
     assert all("active assignment" in m or "only available" in m for m in lost)

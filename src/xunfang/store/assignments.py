@@ -4,6 +4,7 @@ database refuse a second active assignment for a unit, whatever the dispatchers 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import nullcontext
 from datetime import datetime
 from typing import NamedTuple
 
@@ -38,29 +39,11 @@ def assign(
     taxonomy: Taxonomy,
     now: datetime,
 ) -> Assigned:
-    try:
-        with session.begin():
-            return _assign(
-                session,
-                incident_id=incident_id,
-                unit_id=unit_id,
-                actor=actor,
-                scope=scope,
-                taxonomy=taxonomy,
-                now=now,
-            )
-    except IntegrityError:
-        session.rollback()
-        with session.begin():
-            holder = session.execute(
-                select(Assignment.incident_id).where(
-                    Assignment.unit_id == unit_id, Assignment.active.is_(True)
-                )
-            ).scalar_one_or_none()
-        raise Conflict(
-            f"unit {unit_id} already has an active assignment (incident {holder}); it cannot take two",
-            field="unit_id",
-        ) from None
+    """Send one unit; Conflict naming the incident that holds it when it is taken."""
+    return assign_first(
+        session, incident_id=incident_id, unit_ids=[unit_id], actor=actor, scope=scope, taxonomy=taxonomy,
+        now=now,
+    )  # fmt: skip
 
 
 def assign_first(
@@ -79,32 +62,43 @@ def assign_first(
     Why: between reading the recommendations and sending the best unit, another dispatcher may
     send it; with one unit per request the client learns that from a 409 and asks again, one
     round trip and one write transaction per unit taken meanwhile, and under load those
-    repeats feed the backlog that made the list stale. Each unit is tried in a savepoint, so a
-    unit taken meanwhile (the unique index) or not available only moves on to the next.
-    Conflict, naming every unit's reason, when none can be sent; a reason that concerns the
-    incident (its lifecycle) or the caller's rights ends the attempt at once.
+    repeats feed the backlog that made the list stale. With several units each is tried in a
+    savepoint, so a unit taken meanwhile (the unique index) or not available only moves on to
+    the next; Conflict, naming every unit's reason, when none can be sent. A reason that
+    concerns the incident (its lifecycle) or the caller's rights ends the attempt at once. One
+    unit needs no savepoint (two statements fewer on the hot path).
     """
-    refused = []
-    with session.begin():
-        for unit_id in unit_ids:
-            try:
-                with session.begin_nested():
-                    return _assign(
-                        session,
-                        incident_id=incident_id,
-                        unit_id=unit_id,
-                        actor=actor,
-                        scope=scope,
-                        taxonomy=taxonomy,
-                        now=now,
-                    )
-            except IntegrityError:
-                refused.append(f"{unit_id}: already has an active assignment")
-            except Conflict as exc:
-                if exc.field != "unit_id":
-                    raise
-                refused.append(f"{unit_id}: {exc.message}")
+    one = len(unit_ids) == 1
+    refused: list[str] = []
+    try:
+        with session.begin():
+            for unit_id in unit_ids:
+                try:
+                    with nullcontext() if one else session.begin_nested():
+                        return _assign(
+                            session, incident_id=incident_id, unit_id=unit_id, actor=actor, scope=scope,
+                            taxonomy=taxonomy, now=now,
+                        )  # fmt: skip
+                except IntegrityError:
+                    if one:
+                        raise
+                    refused.append(_taken(session, unit_id))
+                except Conflict as exc:
+                    if one or exc.field != "unit_id":
+                        raise
+                    refused.append(exc.message)
+    except IntegrityError:  # the one unit is taken; its transaction is gone, so name the holder after
+        session.rollback()
+        with session.begin():
+            raise Conflict(_taken(session, unit_ids[0]), field="unit_id") from None
     raise Conflict("none of these units can be sent: " + "; ".join(refused), field="unit_ids")
+
+
+def _taken(session: Session, unit_id: str) -> str:
+    holder = session.execute(
+        select(Assignment.incident_id).where(Assignment.unit_id == unit_id, Assignment.active.is_(True))
+    ).scalar_one_or_none()
+    return f"unit {unit_id} already has an active assignment (incident {holder}); it cannot take two"
 
 
 _UNITS = table(Unit)
