@@ -15,7 +15,7 @@ from xunfang.api.security import Principal
 from xunfang.dispatch.recommend import IncidentView, Policy, UnitState, recommend
 from xunfang.forces.types import ForceType, UnitStatus
 from xunfang.store import incidents as store
-from xunfang.store.assignments import assign, assign_first
+from xunfang.store.assignments import assign_first
 from xunfang.store.models import JurisdictionNode, Unit, utcnow
 
 router = APIRouter(prefix="/incidents", tags=["dispatch"])
@@ -78,17 +78,10 @@ def create_assignment(
     """Send a unit; 409 when it already has an active assignment (enforced by the database).
     With ``unit_ids``, the first of them that can still be sent; 409 naming each one's reason
     when none can."""
-    units, scope, now = body.units, scope_of(user), utcnow()
-    if len(units) == 1:
-        row, station = assign(
-            session, incident_id=_id(incident_id), unit_id=units[0], actor=user.name, scope=scope,
-            taxonomy=ctx.taxonomy, now=now,
-        )  # fmt: skip
-    else:
-        row, station = assign_first(
-            session, incident_id=_id(incident_id), unit_ids=units, actor=user.name, scope=scope,
-            taxonomy=ctx.taxonomy, now=now,
-        )  # fmt: skip
+    row, station = assign_first(
+        session, incident_id=_id(incident_id), unit_ids=body.units, actor=user.name, scope=scope_of(user),
+        taxonomy=ctx.taxonomy, now=utcnow(),
+    )  # fmt: skip
     ctx.broker.publish(
         {"kind": "assignment", "incident_id": row.incident_id, "unit_id": row.unit_id, "station": station}
     )
