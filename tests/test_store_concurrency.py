@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from sqlalchemy import Engine, select
 
@@ -20,6 +21,18 @@ from xunfang.store.models import Assignment, utcnow
 
 DISPATCHERS = 8
 UNITS = ["U-PAT-1", "U-PAT-2", "U-PAT-3"]
+
+
+@contextmanager
+def _outcome(lost: list[str], errors: list[BaseException]) -> Iterator[None]:
+    """One dispatcher's attempt: a Conflict is a lost race (its message kept), anything else a
+    failure of the test."""
+    try:
+        yield
+    except Conflict as exc:
+        lost.append(exc.message)
+    except BaseException as exc:
+        errors.append(exc)
 
 
 def _race(dispatcher: Callable[[int], None]) -> None:
@@ -57,17 +70,12 @@ def test_racing_preference_lists_never_double_assign(engine: Engine) -> None:
 
     def dispatcher(k: int) -> None:
         barrier.wait()
-        try:
-            with sessions() as s:
-                got = assign_first(
-                    s, incident_id=ids[k], unit_ids=UNITS, actor=f"d{k}", scope=Scope(), taxonomy=tax,
-                    now=utcnow(),
-                )  # fmt: skip
+        with _outcome(lost, errors), sessions() as s:
+            got = assign_first(
+                s, incident_id=ids[k], unit_ids=UNITS, actor=f"d{k}", scope=Scope(), taxonomy=tax,
+                now=utcnow(),
+            )  # fmt: skip
             won.append(got.row.unit_id)
-        except Conflict as exc:
-            lost.append(exc.message)
-        except BaseException as exc:  # anything else is a failure of the test
-            errors.append(exc)
 
     _race(dispatcher)
     assert errors == []
@@ -92,22 +100,17 @@ def test_racing_dispatchers_never_double_assign(engine: Engine) -> None:
     def dispatcher(k: int) -> None:
         barrier.wait()
         for unit in UNITS:
-            try:
-                with sessions() as s:
-                    assign(
-                        s,
-                        incident_id=ids[k],
-                        unit_id=unit,
-                        actor=f"d{k}",
-                        scope=Scope(),
-                        taxonomy=tax,
-                        now=utcnow(),
-                    )
+            with _outcome(lost, errors), sessions() as s:
+                assign(
+                    s,
+                    incident_id=ids[k],
+                    unit_id=unit,
+                    actor=f"d{k}",
+                    scope=Scope(),
+                    taxonomy=tax,
+                    now=utcnow(),
+                )
                 won.append((ids[k], unit))
-            except Conflict as exc:
-                lost.append(exc.message)
-            except BaseException as exc:  # anything else is a failure of the test
-                errors.append(exc)
 
     _race(dispatcher)
     assert errors == []

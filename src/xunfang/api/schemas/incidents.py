@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from xunfang.api.schemas.base import Lat, Lon, ReadModel, StrictModel, Timestamp
+from xunfang.api.schemas.base import Lat, Lon, ReadModel, StrictModel, Timestamp, UnitId
 
 SourceName = Literal["call_110", "video_patrol", "drone", "iot_alarm", "community_report", "patrol_found"]
 EventName = Literal["en_route", "arrived", "resolved", "handover", "cancel", "close"]
@@ -32,9 +32,6 @@ class IncidentCreate(StrictModel):
 class EventCreate(StrictModel):
     type: EventName
     note: Annotated[str, Field(max_length=2000)] = ""
-
-
-UnitId = Annotated[str, Field(min_length=1, max_length=64)]
 
 
 class AssignmentCreate(StrictModel):

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator
 
-from xunfang.api.schemas.base import Lat, Lon, ReadModel, StrictModel, Timestamp
+from xunfang.api.schemas.base import Lat, Lon, ReadModel, StrictModel, Timestamp, UnitId
 
 
 def _not_ahead(at: datetime) -> datetime:
@@ -19,7 +19,7 @@ def _not_ahead(at: datetime) -> datetime:
 
 
 class PositionIn(StrictModel):
-    unit_id: Annotated[str, Field(min_length=1, max_length=64)]
+    unit_id: UnitId
     lon: Lon
     lat: Lat
     at: Annotated[Timestamp, AfterValidator(_not_ahead)]
