@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -14,7 +16,7 @@ from sqlalchemy.exc import OperationalError
 from svc_world import jurisdiction, seed
 from xunfang.core.errors import NotFound
 from xunfang.store import track_writer
-from xunfang.store.db import make_engine, session_factory
+from xunfang.store.db import WriteGate, make_engine, session_factory
 from xunfang.store.migrate import upgrade
 from xunfang.store.models import UnitPosition, UnitTrack
 from xunfang.store.track_writer import TrackWriter
@@ -120,3 +122,40 @@ def test_sqlite_writers_queue_and_readers_do_not_wait(tmp_path: Path) -> None:
     assert errors == []
     with reads() as s, s.begin():
         assert s.execute(text("SELECT count(*) FROM t")).scalar_one() == 11
+
+
+_INCREMENTS = """
+import sys
+from sqlalchemy import text
+from xunfang.store.db import make_engine
+engine = make_engine(sys.argv[1])
+for _ in range(int(sys.argv[2])):
+    with engine.begin() as c:  # read, then write: only correct if the writers take turns
+        v = c.execute(text("SELECT v FROM counter")).scalar_one()
+        c.execute(text("UPDATE counter SET v = :v"), {"v": v + 1})
+print("done")
+"""
+
+
+def test_sqlite_writers_of_several_processes_take_turns_on_the_writer_lock(tmp_path: Path) -> None:
+    """`serve --workers N` on SQLite: another process's writer waits for the lock file this process
+    holds (not for SQLite's polling busy handler), and two processes' read-modify-write
+    transactions never interleave."""
+    path = tmp_path / "shared.db"
+    url = f"sqlite:///{path}"
+    with make_engine(url).begin() as c:
+        c.execute(text("CREATE TABLE counter (v INTEGER)"))
+        c.execute(text("INSERT INTO counter VALUES (0)"))
+    gate = WriteGate(str(path))
+    assert gate.acquire(timeout=5)
+    waiting = subprocess.Popen([sys.executable, "-c", _INCREMENTS, url, "1"], stdout=subprocess.PIPE)
+    try:
+        time.sleep(1.5)
+        assert waiting.poll() is None, "the other process wrote while this one held the writer lock"
+    finally:
+        gate.release()
+    assert waiting.communicate(timeout=60)[0].strip() == b"done"
+    both = [subprocess.Popen([sys.executable, "-c", _INCREMENTS, url, "150"]) for _ in range(2)]
+    assert [p.wait(120) for p in both] == [0, 0]
+    with make_engine(url).connect() as c:
+        assert c.execute(text("SELECT v FROM counter")).scalar_one() == 301

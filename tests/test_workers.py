@@ -44,10 +44,10 @@ def redis_available() -> bool:
         return False
 
 
-def test_several_workers_refuse_sqlite(tmp_path: Path) -> None:
-    r = CliRunner().invoke(app, ["serve", "--workers", "2", "--db", str(tmp_path / "x.db")])
+def test_several_workers_refuse_an_in_memory_database() -> None:
+    r = CliRunner().invoke(app, ["serve", "--workers", "2", "--db", "sqlite://"])
     assert isinstance(r.exception, InvalidInput)
-    assert "PostgreSQL" in str(r.exception) and "--workers 2" in str(r.exception)
+    assert "in-memory" in str(r.exception) and "--workers 2" in str(r.exception)
 
 
 def test_standby_is_refused_with_several_workers(tmp_path: Path) -> None:
@@ -64,7 +64,7 @@ def test_relay_delivers_other_workers_events_once() -> None:
 
     async def scenario() -> tuple[list[Any], list[Any]]:
         a = RelayBroker(get_settings().redis_url, channel=channel)
-        b = RelayBroker(get_settings().redis_url, channel=channel, on_remote=remote.append)
+        b = RelayBroker(get_settings().redis_url, channel=channel, on_remote=remote.extend)
         a.start()
         b.start()
         try:
@@ -87,6 +87,36 @@ def test_relay_delivers_other_workers_events_once() -> None:
     assert {e.get("incident_id") or e.get("unit_id") for e in remote} == {1, "U-1"}
 
 
+def test_relay_sends_a_burst_in_few_messages_and_in_order() -> None:
+    """300 events published at once reach the other worker complete and in order, in fewer channel
+    messages than events."""
+    need(redis_available(), f"Redis at {get_settings().redis_url}")
+    channel = f"xunfang:test:{secrets.token_hex(4)}"
+    raw = redis.Redis.from_url(get_settings().redis_url).pubsub()
+    raw.subscribe(channel)
+
+    async def scenario() -> list[Any]:
+        a = RelayBroker(get_settings().redis_url, channel=channel)
+        b = RelayBroker(get_settings().redis_url, channel=channel)
+        a.start()
+        b.start()
+        try:
+            sub = b.subscribe(lambda _e: True)
+            a.publish_many([{"kind": "incident", "incident_id": i} for i in range(300)])
+            return [await sub.get(timeout=5) for _ in range(300)]
+        finally:
+            a.stop()
+            b.stop()
+
+    got = asyncio.run(scenario())
+    assert [e["incident_id"] for e in got] == list(range(300))
+    messages = 0
+    while (m := raw.get_message(timeout=0.5)) is not None:
+        messages += m["type"] == "message"
+    raw.close()
+    assert 1 <= messages < 300
+
+
 def test_relay_without_redis_still_delivers_locally() -> None:
     """A worker (re)started while Redis is down serves its own subscribers and keeps retrying."""
 
@@ -103,7 +133,7 @@ def test_relay_without_redis_still_delivers_locally() -> None:
     assert asyncio.run(scenario())["incident_id"] == 7
 
 
-@pytest.mark.parametrize("db", ["postgres"], indirect=True)
+@pytest.mark.parametrize("db", ["postgres", "sqlite"], indirect=True)
 def test_deadline_watchers_of_several_workers_record_once(engine: Engine) -> None:
     """Eight watchers check the same overdue incidents at the same moment: each deadline is recorded
     and published once."""
@@ -141,19 +171,26 @@ def test_deadline_watchers_of_several_workers_record_once(engine: Engine) -> Non
         assert s.execute(q).scalar_one() == len(ids)
 
 
-@pytest.fixture(scope="module")
-def pool(tmp_path_factory: pytest.TempPathFactory) -> Iterator[rel_workers.Pool]:
-    """Two workers with the Chicago demo on a fresh PostgreSQL schema."""
-    need(pg_available(), f"PostgreSQL at {PG_URL} (set XUNFANG_TEST_PG_URL)")
+@pytest.fixture(scope="module", params=["postgres", "sqlite"])
+def pool(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[rel_workers.Pool]:
+    """Two workers with the Chicago demo on a fresh PostgreSQL schema, or on one SQLite file."""
     need(redis_available(), f"Redis at {get_settings().redis_url}")
     need((get_settings().data_dir / "chicago").exists(), "shared data (Chicago) for the demo city")
+    tmp = tmp_path_factory.mktemp("workers")
+    if request.param == "sqlite":
+        with rel_workers.pool(f"sqlite:///{tmp / 'w.db'}", 2, tmp / "serve.log") as p:
+            yield p
+        return
+    need(pg_available(), f"PostgreSQL at {PG_URL} (set XUNFANG_TEST_PG_URL)")
     schema = "w_" + secrets.token_hex(6)
     plain = make_engine(PG_URL)
     with plain.begin() as conn:
         conn.execute(text(f"CREATE SCHEMA {schema}"))
     url = f"{PG_URL}?options=-csearch_path%3D{schema}"
     try:
-        with rel_workers.pool(url, 2, tmp_path_factory.mktemp("workers") / "serve.log") as p:
+        with rel_workers.pool(url, 2, tmp / "serve.log") as p:
             yield p
     finally:
         drop_schema(plain, schema)

@@ -206,7 +206,7 @@ def serve(  # noqa: PLR0917 (Typer options)
     demo: Annotated[str | None, typer.Option("--demo", help="seed a demo city: chicago | beijing")] = None,
     log_level: Annotated[str, typer.Option("--log-level")] = "warning",
     workers: Annotated[
-        int, typer.Option("--workers", min=1, max=64, help="worker processes (2+ need PostgreSQL and Redis)")
+        int, typer.Option("--workers", min=1, max=64, help="worker processes (2+ need Redis)")
     ] = 1,
     standby: Annotated[
         bool,

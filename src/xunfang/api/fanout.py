@@ -8,6 +8,12 @@ and are skipped, so each subscriber sees each event exactly once whichever worke
 to. Redis pub/sub keeps no history: while Redis is unreachable local delivery goes on, outgoing
 events wait in a bounded queue (sent when it returns, counted as dropped when full) and events of
 other workers sent meanwhile are missed; the dashboard re-reads the board on reconnection anyway.
+
+The sender publishes what queues up within ``LINGER_S`` of an event as one message (at most
+``BATCH`` events), the sender's id in front of the JSON so that a worker skips its own messages
+without parsing them: a surge's 2,000 unit fixes and 150 other events a second were as many
+publishes and, in every worker, as many reads and JSON parses; now they are a few dozen. The linger
+adds at most 10 ms to the live feed's lag between workers (the target is 500 ms).
 """
 
 from __future__ import annotations
@@ -32,6 +38,8 @@ from xunfang.api.live import Broker, Event
 log = logging.getLogger(__name__)
 CHANNEL = "xunfang:live"
 RETRY_S = 0.5
+BATCH = 500  # events per channel message at most
+LINGER_S = 0.01  # how long the first event of a message waits for more
 
 
 def channel_for(database_url: str) -> str:
@@ -55,18 +63,19 @@ class RelayBroker(Broker):
         channel: str = CHANNEL,
         maxsize: int = 1000,
         backlog: int = 10_000,
-        on_remote: Callable[[Event], None] | None = None,
+        on_remote: Callable[[list[Event]], None] | None = None,
     ) -> None:
         super().__init__(maxsize)
         self.worker_id = worker_id()
         self.channel = channel
         self.on_remote = on_remote
         self._redis = redis.Redis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=5)
-        self._out: queue.Queue[str | None] = queue.Queue(backlog)
+        self._out: queue.Queue[Event | None] = queue.Queue(backlog)
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._pubsub: Any = None
         self.sent = self.received = self.dropped_outgoing = 0
+        self._closed = False
 
     def start(self) -> None:
         """Subscribe before the worker serves (so no event of another worker is missed after start).
@@ -98,25 +107,26 @@ class RelayBroker(Broker):
     def publish_many(self, events: Sequence[Event]) -> None:
         super().publish_many(events)
         for event in events:
-            msg = json.dumps({"w": self.worker_id, "e": event}, ensure_ascii=False, default=str)
             try:
-                self._out.put_nowait(msg)
+                self._out.put_nowait(event)
             except queue.Full:
                 self.dropped_outgoing += 1
 
     def deliver(self, raw: bytes | str) -> bool:
-        """Hand one channel message to the local subscribers unless this worker sent it."""
-        msg = json.loads(raw)
-        if msg.get("w") == self.worker_id:
+        """Hand one channel message (``<worker id>\n<JSON list of events>``) to the local
+        subscribers unless this worker sent it; its own come back too and are skipped unparsed."""
+        text = raw.decode() if isinstance(raw, bytes) else raw
+        sender, _, body = text.partition("\n")
+        if sender == self.worker_id:
             return False
-        event: Event = msg["e"]
-        self.received += 1
+        events: list[Event] = json.loads(body)
+        self.received += len(events)
         if self.on_remote is not None:
             try:
-                self.on_remote(event)
+                self.on_remote(events)
             except Exception:  # a bad hook must not stop the relay
-                log.exception("fan-out hook failed for %s", event.get("kind"))
-        Broker.publish_many(self, [event])
+                log.exception("fan-out hook failed on %d events", len(events))
+        Broker.publish_many(self, events)
         return True
 
     def _subscribe(self) -> Any:
@@ -124,15 +134,31 @@ class RelayBroker(Broker):
         ps.subscribe(self.channel)
         return ps
 
+    def _next_batch(self) -> list[Event] | None:
+        """The next event and what follows it within LINGER_S (up to BATCH); None once stopped."""
+        first = None if self._closed else self._out.get()
+        if first is None:
+            return None
+        batch = [first]
+        until = time.monotonic() + LINGER_S
+        while len(batch) < BATCH:
+            try:
+                event = self._out.get(timeout=max(until - time.monotonic(), 0.0))
+            except queue.Empty:
+                break
+            if event is None:  # stopped: send this batch, then end
+                self._closed = True
+                break
+            batch.append(event)
+        return batch
+
     def _send_loop(self) -> None:
-        while True:
-            msg = self._out.get()
-            if msg is None:
-                return
+        while (batch := self._next_batch()) is not None:
+            msg = f"{self.worker_id}\n{json.dumps(batch, ensure_ascii=False, default=str)}"
             while not self._stop.is_set():
                 try:
                     self._redis.publish(self.channel, msg)
-                    self.sent += 1
+                    self.sent += len(batch)
                     break
                 except redis.RedisError as exc:
                     log.warning("fan-out: Redis publish failed (%s); retrying", exc)
@@ -156,15 +182,22 @@ class RelayBroker(Broker):
                     log.warning("fan-out: ignored a malformed message on %s", self.channel)
 
 
-def position_hook(offer: Callable[[list[Any]], object]) -> Callable[[Event], None]:
-    """Keep this worker's position cache current with unit fixes posted to the other workers."""
+def position_hook(offer: Callable[[list[Any]], object]) -> Callable[[list[Event]], None]:
+    """Keep this worker's position cache current with unit fixes posted to the other workers (one
+    offer per channel message)."""
     from xunfang.store.units import Fix
 
-    def hook(event: Event) -> None:
-        if event.get("kind") != "unit":
-            return
-        at = event["at"]
-        when = datetime.fromisoformat(at) if isinstance(at, str) else at
-        offer([Fix(str(event["unit_id"]), float(event["lon"]), float(event["lat"]), when)])
+    def hook(events: list[Event]) -> None:
+        fixes = [
+            Fix(str(e["unit_id"]), float(e["lon"]), float(e["lat"]), _when(e["at"]))
+            for e in events
+            if e.get("kind") == "unit" and "lon" in e
+        ]
+        if fixes:
+            offer(fixes)
 
     return hook
+
+
+def _when(at: str | datetime) -> datetime:
+    return datetime.fromisoformat(at) if isinstance(at, str) else at

@@ -116,10 +116,11 @@ class Broker:
 
     def publish_many(self, events: Sequence[Event]) -> None:
         """Fan ``events`` out in order; each is stamped ``published_at`` (epoch seconds) so a client
-        can measure the live feed's lag (the reliability bench does). A subscriber's loop is woken
+        can measure the live feed's lag (the reliability bench does); an event relayed from another
+        worker keeps its first stamp, so the lag includes the relay. A subscriber's loop is woken
         once per call, not once per event: a batch of 200 positions was 200 wake-ups."""
         at = round(time.time(), 4)
-        stamped = [{**e, "published_at": at} for e in events]
+        stamped = [{"published_at": at, **e} for e in events]
         with self._lock:
             subs = list(self._subs)
         for s in subs:

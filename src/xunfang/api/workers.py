@@ -1,4 +1,5 @@
-"""`xunfang serve --workers N`: N API processes on one port and one PostgreSQL.
+"""`xunfang serve --workers N`: N API processes on one port and one database (PostgreSQL, or a
+SQLite file whose writers queue across processes on its writer lock, see ``store.db.WriteGate``).
 
 uvicorn's own supervisor does the process work: it binds the socket once, starts N children that
 accept from it (the kernel spreads connections over them), restarts a child that dies, and on
@@ -28,11 +29,12 @@ HEALTHCHECK_S = 120
 
 
 def check_url(url: str, workers: int) -> None:
-    """Several workers need a database several processes may write at once."""
-    if workers >= 2 and not url.startswith("postgresql"):
+    """Several workers need a database each of them opens: PostgreSQL or a SQLite file."""
+    shared = url.startswith("postgresql") or (url.startswith("sqlite:///") and not url.endswith(":memory:"))
+    if workers >= 2 and not shared:
         raise InvalidInput(
-            f"--workers {workers} needs a PostgreSQL --db URL (got {url.split(':', 1)[0]}); "
-            "SQLite allows one writer process: run one worker"
+            f"--workers {workers} needs a PostgreSQL URL or a SQLite file as --db (got {url!r}): "
+            "an in-memory database lives in one process"
         )
 
 

@@ -3,9 +3,11 @@
 SQLite runs in WAL mode with ``synchronous=FULL`` so that a committed incident survives a power
 cut, and every write transaction starts with ``BEGIN IMMEDIATE``: SQLite has one writer at a time,
 and taking the write lock up front turns would-be "database is locked" upgrade failures into a
-short wait. Inside one process the writers first queue on a lock of their own (held from BEGIN
-until the connection goes back to the pool): SQLite's busy handler polls with sleeps of up to
-100 ms, which under a steady write load turned millisecond waits into second-long tails.
+short wait. Before that the writers queue on a gate of their own (held from BEGIN until the
+connection goes back to the pool): SQLite's busy handler polls with sleeps of up to 100 ms, which
+under a steady write load turned millisecond waits into second-long tails. The gate is a thread
+lock inside a process and an ``flock`` on ``<database>-writer.lock`` between processes (``serve
+--workers N``): the kernel wakes the next waiting process as soon as the holder lets go.
 Read-only sessions start a deferred transaction and never wait for writers (WAL).
 
 PostgreSQL URLs are normalised to the psycopg 3 driver; an optional ``schema`` puts every
@@ -14,7 +16,9 @@ table into its own schema (the tests use a fresh one per run).
 
 from __future__ import annotations
 
+import fcntl
 import logging
+import os
 import re
 import sqlite3
 import threading
@@ -66,8 +70,9 @@ def make_engine(url: str, *, schema: str | None = None, pool_size: int = 10) -> 
                 pool_size=pool_size,
                 max_overflow=40,
             )
-            gate = _sqlite_setup(engine)
-            if engine.url.database and engine.url.database != ":memory:":
+            path = engine.url.database if engine.url.database not in (None, "", ":memory:") else None
+            gate = _sqlite_setup(engine, WriteGate(path))
+            if path:
                 _Checkpointer(engine, gate).start()
             return engine
         engine = create_engine(url, pool_size=pool_size, max_overflow=20)
@@ -101,8 +106,47 @@ def _ping_idle(engine: Engine) -> None:
         record.info[_LAST_USED] = time.monotonic()
 
 
-def _sqlite_setup(engine: Engine) -> threading.Lock:
-    """Pragmas on every connection, and the in-process write gate (returned) that writers queue on."""
+class WriteGate:
+    """The SQLite writers' queue: a thread lock for this process's threads, then, for a database
+    file, an exclusive ``flock`` on ``<file>-writer.lock`` for the processes sharing the file.
+
+    Only the thread holding the thread lock waits in ``flock`` (the kernel wakes it the moment
+    another process lets go, with no polling); the lock file holds no data and is never removed, so
+    every process locks the same inode. A process that dies holding it releases it with its file
+    descriptor. Where the file cannot be opened (a read-only directory), only this process's
+    writers are ordered and SQLite's busy handler orders the rest, as before.
+    """
+
+    def __init__(self, path: str | None) -> None:
+        self._lock = threading.Lock()
+        self._fd: int | None = None
+        if path:
+            try:
+                self._fd = os.open(f"{path}-writer.lock", os.O_RDWR | os.O_CREAT, 0o600)
+            except OSError as exc:
+                log.warning("no writer lock file beside %s (%s): other processes wait in SQLite", path, exc)
+            else:  # closed with the gate; not at exit, where a daemon thread may still use it
+                weakref.finalize(self, os.close, self._fd).atexit = False
+
+    def acquire(self, timeout: float) -> bool:
+        if not self._lock.acquire(timeout=timeout):
+            return False
+        if self._fd is not None:
+            try:
+                fcntl.flock(self._fd, fcntl.LOCK_EX)  # releases the GIL while it waits
+            except BaseException:
+                self._lock.release()
+                raise
+        return True
+
+    def release(self) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+        self._lock.release()
+
+
+def _sqlite_setup(engine: Engine, gate: WriteGate) -> WriteGate:
+    """Pragmas on every connection, and the write gate (returned) that writers queue on."""
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -114,8 +158,6 @@ def _sqlite_setup(engine: Engine) -> threading.Lock:
         cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_S * 1000:.0f}")
         cur.execute("PRAGMA wal_autocheckpoint=0")  # checkpoints run in _Checkpointer instead
         cur.close()
-
-    gate = threading.Lock()
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
@@ -148,12 +190,12 @@ class _Checkpointer(threading.Thread):
     every writer each ~17 s. So a PASSIVE checkpoint from this connection first copies what it can
     while writers go on. Under a steady load that alone never lets the WAL start over (some frame is
     always newer than the checkpoint): in a 10-minute surge it grew past a gigabyte, each checkpoint
-    copying more and its fsyncs stalling the writers' commits. So then, holding the in-process write
-    gate, a RESTART checkpoint copies the few frames written meanwhile and the next writer starts the
+    copying more and its fsyncs stalling the writers' commits. So then, holding the write gate, a
+    RESTART checkpoint copies the few frames written meanwhile and the next writer starts the
     WAL from its beginning. The thread ends when its engine is garbage collected.
     """
 
-    def __init__(self, engine: Engine, gate: threading.Lock) -> None:
+    def __init__(self, engine: Engine, gate: WriteGate) -> None:
         super().__init__(name="sqlite-checkpoint", daemon=True)
         self._engine = weakref.ref(engine)
         self._path = str(engine.url.database)
@@ -169,7 +211,7 @@ class _Checkpointer(threading.Thread):
                 con = con or sqlite3.connect(self._path, timeout=0.05, check_same_thread=False)
                 con.execute("PRAGMA wal_checkpoint(PASSIVE)")
                 restarted = self._restart(con)
-            except sqlite3.Error as exc:  # the file is gone or locked: try again later
+            except (sqlite3.Error, OSError) as exc:  # the file is gone or locked: try again later
                 log.debug("checkpoint skipped: %s", exc)
         if con is not None:
             con.close()
