@@ -103,8 +103,12 @@ def test_cpu_use_counts_a_busy_child_as_the_server() -> None:
 
 def test_report_shows_the_surge_servers_cores_and_the_load_it_got() -> None:
     cpu = {"mean_cores": {"server": 1.13, "database": 0.0, "load": 0.11}, "host_cores": 2}
-    surge = {"sqlite": {"p99_ms": 900.0, "cpu": {**cpu, "request_cpu_ms": 0.75}, "positions_per_s": 49.5}}
+    surge = {
+        "sqlite": {"p99_ms": 90.0, "cpu": {**cpu, "request_cpu_ms": 0.75}, "positions_per_s": 1995.0},
+        "postgres": {"workers": 2, "cpu": {**cpu, "request_cpu_ms": 0.9}, "positions_per_s": 1800.0},
+    }
     text = render({"surge": surge}, quick=True)
     assert "## Surge: the load and the host" in text
-    assert "| sqlite | 1.13 | 0.0 | 0.11 | 2 | 0.75 | 49.5 |" in text
+    assert "| sqlite | 1 | 1.13 | 0.0 | 0.11 | 2 | 0.75 | 1995.0 |" in text  # a result before workers
+    assert "| postgres | 2 | 1.13 | 0.0 | 0.11 | 2 | 0.9 | 1800.0 |" in text
     assert "## Surge" not in render({"surge": {"postgres": {"error": "down"}}}, quick=True)

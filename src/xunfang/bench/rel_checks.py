@@ -192,12 +192,19 @@ def _truncate(keep: int) -> Callable[[sqlite3.Connection], None]:
 
 
 def surge(
-    url: str, seconds: float, incidents_per_s: float, positions_per_s: float, log_dir: Path
+    url: str,
+    seconds: float,
+    incidents_per_s: float,
+    positions_per_s: float,
+    log_dir: Path,
+    *,
+    workers: int = 1,
 ) -> dict[str, Any]:
-    """Intake latency percentiles under incidents + positions on a subprocess server."""
+    """Latency percentiles under incidents, dispatch and positions on a subprocess server of
+    ``workers`` processes (2+: ``serve --workers``, live events relayed through Redis)."""
     port = _free_port()
     log = log_dir / f"surge-{port}.log"
-    proc = _start(url, port, log)
+    proc = _start(url, port, log, ("--workers", str(workers)) if workers > 1 else ())
     base = f"http://127.0.0.1:{port}/api/v1"
     try:
         floor_ms = _request_cpu_ms(base, proc.pid)
@@ -211,6 +218,7 @@ def surge(
             res = asyncio.run(_surge(base, seconds, incidents_per_s, positions_per_s))
         res.update(fanout.result())  # live-feed lag measured by a subscriber during the surge
         res["cpu"] = {**cpu.result(), "request_cpu_ms": floor_ms}
+        res["workers"] = workers
         res.update(completeness(res, res.pop("created_ids")))
     finally:
         proc.terminate()

@@ -98,7 +98,8 @@ def _surge_load(surge: Any) -> list[str]:
             continue
         used = cpu.get("mean_cores", {})
         rows.append(
-            f"| {backend} | {used.get('server')} | {used.get('database')} | {used.get('load')} | "
+            f"| {backend} | {res.get('workers', 1)} | {used.get('server')} | {used.get('database')} | "
+            f"{used.get('load')} | "
             f"{cpu.get('host_cores')} | {cpu.get('request_cpu_ms')} | {res.get('positions_per_s')} | "
             f"{res.get('dispatch_updates_per_s')} | {res.get('seconds')} |"
         )
@@ -108,16 +109,19 @@ def _surge_load(surge: Any) -> list[str]:
         "",
         "## Surge: the load and the host",
         "",
-        "Mean cores used during the surge by the server process, the database server and the load "
+        "The server's worker processes, the mean cores used during the surge by the server (all its "
+        "processes), the database server and the load "
         "generator (with its live-feed subscriber), the host's cores, the server's CPU per "
         "`GET /auth/me` on the idle server (ms, a host-speed reference), and what the load delivered "
         "(offered: 2,000 positions/s, 100 dispatch updates/s; position batches wait for their answer, "
         "so a slow server gets fewer). One server process cannot use much more than one core of "
-        "Python (one GIL): near 1.0 it is saturated and the latency is its queue.",
+        "Python (one GIL), so the surge runs one worker per core (up to 4; `--surge-workers`); when "
+        "the server and the load together use all the host's cores, the server is saturated and the "
+        "latency is its queue.",
         "",
-        "| backend | server cores | database cores | load cores | host cores | request CPU ms "
+        "| backend | workers | server cores | database cores | load cores | host cores | request CPU ms "
         "| positions/s | dispatch updates/s | seconds |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|",
         *rows,
     ]
 

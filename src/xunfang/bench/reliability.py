@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import secrets
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -42,6 +43,8 @@ class Profile:
     surge_s: float
     incidents_per_s: float = 50.0
     positions_per_s: float = 2000.0
+    # the surge's server runs as this many worker processes (one GIL each): the host's cores, up to 4
+    surge_workers: int = field(default_factory=lambda: min(os.cpu_count() or 1, 4))
     worker_restarts: int = 1  # rolling restarts of `serve --workers 2`
     worker_kills: int = 1  # single workers SIGKILLed after them
     backup_incidents: int = 20_000  # generated rows dumped and restored (full: 1,000,000)
@@ -138,6 +141,7 @@ def _surge(profile: Profile, tmp: Path, pg_url: str) -> dict[str, Any]:
         "seconds": profile.surge_s,
         "incidents_per_s": profile.incidents_per_s,
         "positions_per_s": profile.positions_per_s,
+        "workers": profile.surge_workers,
     }
     out: dict[str, Any] = {"sqlite": surge(f"sqlite:///{tmp / 'surge.db'}", **kw)}
     try:
@@ -155,6 +159,10 @@ def command(
     markdown: Annotated[Path | None, typer.Option("--markdown", help="write docs/RELIABILITY.md")] = None,
     only: Annotated[str, typer.Option(help="comma-separated scenarios")] = ",".join(SCENARIOS),
     kills: Annotated[int | None, typer.Option(min=1, max=1000, help="override the SIGKILL count")] = None,
+    surge_workers: Annotated[
+        int | None,
+        typer.Option(min=1, max=64, help="worker processes of the surge's server (default: cores, ≤ 4)"),
+    ] = None,
     pg_url: Annotated[
         str, typer.Option(help="PostgreSQL for the surge and workers (fresh schemas)")
     ] = PG_DEFAULT,
@@ -178,6 +186,8 @@ def command(
     profile = Profile.quick() if quick else Profile.full()
     if kills is not None:
         profile = replace(profile, kills=kills)
+    if surge_workers is not None:
+        profile = replace(profile, surge_workers=surge_workers)
     result = run(profile, chosen, pg_url)
     if markdown is not None:
         markdown.parent.mkdir(parents=True, exist_ok=True)
