@@ -112,3 +112,4 @@ def test_report_shows_the_surge_servers_cores_and_the_load_it_got() -> None:
     assert "| sqlite | 1 | 1.13 | 0.0 | 0.11 | 2 | 0.75 | 1995.0 |" in text  # a result before workers
     assert "| postgres | 2 | 1.13 | 0.0 | 0.11 | 2 | 0.9 | 1800.0 |" in text
     assert "## Surge" not in render({"surge": {"postgres": {"error": "down"}}}, quick=True)
+    assert "| postgres | 2 | 1.13 |" in render({}, quick=False, separate={"surge": surge})  # surge run apart

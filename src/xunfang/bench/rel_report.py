@@ -157,7 +157,7 @@ def render(result: dict[str, Any], *, quick: bool, separate: dict[str, Any] | No
             continue
         met = got == want if op == "==" else got >= want if op == ">=" else got <= want
         lines.append(f"| `{key}` | {got}{where} | {op} {want} | {'yes' if met else '**no**'} |")
-    lines += _surge_load(result.get("surge"))
+    lines += _surge_load(result.get("surge") or (separate or {}).get("surge"))
     lines += ["", "## How each figure is made", ""]
     lines += [
         "- **crash**: `xunfang serve --standby` (SQLite, Chicago demo) under a 4-client load of "
@@ -181,9 +181,10 @@ def render(result: dict[str, Any], *, quick: bool, separate: dict[str, Any] | No
         "- **fuzz**: schemathesis, positive and negative cases for every operation but the SSE stream.",
         "- **surge**: 50 incidents/s (each with its recommendation; every second one dispatched: "
         "assign, en route, arrived, resolved, i.e. 100 dispatch updates/s) and 2,000 positions/s "
-        "against a subprocess server. Percentiles per operation under `ops`; the top-level "
-        "`p50_ms`..`max_ms` are the slowest operation's. `fanout_*`: a live-feed (SSE) subscriber "
-        "in its own process reads every event during the surge; lag = its receive time minus the "
+        "against a subprocess server, `xunfang serve --workers N` with N = `workers` (the host's "
+        "cores, up to 4; live events relayed through Redis). Percentiles per operation under `ops`; "
+        "the top-level `p50_ms`..`max_ms` are the slowest operation's. `fanout_*`: a live-feed (SSE) "
+        "subscriber in its own process reads every event during the surge; lag = its receive time minus the "
         "broker's `published_at` stamp. "
         "`fanout_received` of `fanout_expected`: incidents created in the surge whose event the "
         "subscriber read (`fanout_missed` the rest; `fanout_resyncs`: resync events, sent only when a "

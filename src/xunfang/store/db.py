@@ -71,7 +71,8 @@ def make_engine(url: str, *, schema: str | None = None, pool_size: int = 10) -> 
                 max_overflow=40,
             )
             path = engine.url.database if engine.url.database not in (None, "", ":memory:") else None
-            gate = _sqlite_setup(engine, WriteGate(path))
+            gate = WriteGate(path)
+            _sqlite_setup(engine, gate)
             if path:
                 _Checkpointer(engine, gate).start()
             return engine
@@ -145,8 +146,8 @@ class WriteGate:
         self._lock.release()
 
 
-def _sqlite_setup(engine: Engine, gate: WriteGate) -> WriteGate:
-    """Pragmas on every connection, and the write gate (returned) that writers queue on."""
+def _sqlite_setup(engine: Engine, gate: WriteGate) -> None:
+    """Pragmas on every connection; write transactions queue on ``gate``."""
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -177,8 +178,6 @@ def _sqlite_setup(engine: Engine, gate: WriteGate) -> WriteGate:
     def _on_checkin(_dbapi_conn: Any, record: Any) -> None:
         if record.info.pop(_GATE, False):
             gate.release()
-
-    return gate
 
 
 class _Checkpointer(threading.Thread):
