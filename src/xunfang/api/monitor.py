@@ -8,7 +8,7 @@ import time
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, false, select
 from sqlalchemy.orm import Session
 
 from xunfang.api.live import Broker, Event
@@ -35,7 +35,7 @@ def check_deadlines(session: Session, now: datetime, *, limit: int | None = None
             limit,
             Incident.status.in_(WAITING),
             Incident.deadline_at < now,
-            Incident.deadline_missed.is_(False),
+            Incident.deadline_missed == false(),  # '=' (not IS): PostgreSQL's index serves it
         )
         for inc in late:
             inc.deadline_missed = True
@@ -54,7 +54,7 @@ def check_deadlines(session: Session, now: datetime, *, limit: int | None = None
             limit,
             Incident.status == Status.ON_SCENE.value,
             Incident.on_scene_at <= now - timedelta(seconds=HANDLING_S),
-            Incident.handover_prompted.is_(False),
+            Incident.handover_prompted == false(),
         )
         for inc in due:
             inc.handover_prompted = True

@@ -159,6 +159,12 @@ class UnitTrack(Base):
 
 class Incident(Base):
     __tablename__ = "incidents"
+    # the deadline watch asks every few seconds for unflagged incidents past a time; led by the
+    # flag, these indexes reach only those (the open backlog grows by the hour in a surge)
+    __table_args__ = (
+        Index("ix_incidents_deadline_due", "deadline_missed", "status", "deadline_at"),
+        Index("ix_incidents_handover_due", "handover_prompted", "status", "on_scene_at"),
+    )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     category: Mapped[str] = mapped_column(String(32))
     priority: Mapped[int] = mapped_column(Integer)
