@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from svc_world import LAT0, LON0, grid_graph, jurisdiction
+from svc_world import LAT0, LON0, STEP, N, grid_graph, jurisdiction
 from xunfang.core.errors import Conflict, InvalidInput
 from xunfang.dispatch import IncidentView, Policy, UnitState, recommend
 from xunfang.forces import FORCE_SPECS, ForceType, UnitStatus, in_shift
@@ -119,3 +119,50 @@ def test_beijing_jurisdiction(data_dir: Path) -> None:
     jur = Jurisdiction(loaders.beijing(data_dir, cell_size_m=3000, zone_size_m=6000))
     loc = jur.locate(116.397, 39.908)  # Tian'anmen
     assert jur.get(loc.sub_bureau).name_zh == "东城区分局" and loc.place_class == "core"
+
+
+def test_bounded_ranking_lists_what_ranking_every_unit_would() -> None:
+    """The recommendation's two bounded searches (the nearest eligible units, then the busy ones
+    out to the last of them) and the mode-by-mode bound of ``rank_snapped`` give exactly the list
+    cut from a ranking of every unit in every mode."""
+    from xunfang.dispatch import fleet as fl
+    from xunfang.dispatch.recommend import _fleet
+
+    engine = NetworkEngine(grid_graph())
+    rng = np.random.default_rng(7)
+    forces = [f for f in ForceType]
+    statuses = [UnitStatus.AVAILABLE] * 3 + [UnitStatus.ON_SCENE, UnitStatus.EN_ROUTE]
+    span = STEP * (N - 1)
+    for trial in range(40):
+        units = [
+            UnitState(
+                f"u{i}",
+                forces[rng.integers(len(forces))],
+                statuses[rng.integers(len(statuses))],
+                LON0 + rng.uniform(0, span),
+                LAT0 + rng.uniform(0, span),
+                NOW - timedelta(seconds=float(rng.choice([10, 10, 10, 900]))),
+            )
+            for i in range(int(rng.integers(5, 60)))
+        ]
+        inc = IncidentView(LON0 + rng.uniform(0, span), LAT0 + rng.uniform(0, span), criminal=bool(trial % 2))
+        policy = Policy(limit=int(rng.integers(1, 12)))
+        got = [
+            (c.unit_id, c.eta_s, c.eligible) for c in recommend(inc, units, engine, now=NOW, policy=policy)
+        ]
+        fleet = _fleet(units, NOW)
+        bits = fl.blockers(
+            fleet, now_s=0.0, minute=720, stale_after_s=policy.stale_after_s, criminal=inc.criminal,
+            sworn_present=False,
+        )  # fmt: skip
+        idx, eta, _ = fl.rank_fleet(engine, fleet, inc.lon, inc.lat, hour=NOW.hour)  # every unit
+        ok = np.flatnonzero(bits[idx] == 0)
+        cut = int(ok[policy.limit - 1]) + 1 if ok.size >= policy.limit else idx.size
+        want = [
+            (units[i].unit_id, float(e), bool(bits[i] == 0))
+            for i, e in zip(idx[:cut], eta[:cut], strict=True)
+        ]
+        assert got == want
+        for k in (1, 3, 10):  # k best of all modes: the prefix of the full ranking
+            k_idx, k_eta, _ = fl.rank_fleet(engine, fleet, inc.lon, inc.lat, hour=NOW.hour, k=k)
+            assert k_idx.tolist() == idx[:k].tolist() and k_eta.tolist() == eta[:k].tolist()

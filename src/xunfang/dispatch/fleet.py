@@ -177,21 +177,30 @@ def rank_fleet(
     hour: int,
     units: I64 | None = None,
     k: int | None = None,
+    cutoff_s: float = np.inf,
+    target: tuple[int, float] | None = None,
 ) -> tuple[I64, F64, F64]:
     """Units (indices into the fleet) ordered by road ETA to a point, with ETA s and distance m.
 
-    ``units`` restricts the ranking (e.g. to eligible units); ``k`` keeps the first k. Each travel
-    mode is searched once; drones fly straight. Unreachable units are left out.
+    ``units`` restricts the ranking (e.g. to eligible units); ``k`` keeps the first k, ``cutoff_s``
+    those no farther. Each travel mode is searched once; drones fly straight. Unreachable units are
+    left out. ``target``: the point's road node and off-road metres, when the caller snapped it.
     """
     sel = np.arange(len(fleet)) if units is None else np.asarray(units, dtype=np.int64)
     nodes, offs = fleet.snapped(engine)
     sel = sel[nodes[sel] >= 0]
     if sel.size == 0:
         return np.zeros(0, np.int64), np.zeros(0), np.zeros(0)
-    t_node, t_off = engine.snapper.snap(lon, lat, name="incident")
+    t_node, t_off = target or snap_target(engine, lon, lat)
     modes = [_MODE[f] for f in fleet.force[sel]]
     idx, eta, dist = engine.rank_snapped(
-        lon, lat, int(t_node[0]), float(t_off[0]), fleet.lon[sel], fleet.lat[sel], nodes[sel], offs[sel],
-        modes, hour=hour, k=k,
+        lon, lat, t_node, t_off, fleet.lon[sel], fleet.lat[sel], nodes[sel], offs[sel],
+        modes, hour=hour, k=k, cutoff_s=cutoff_s,
     )  # fmt: skip
     return sel[idx], eta, dist
+
+
+def snap_target(engine: NetworkEngine, lon: float, lat: float) -> tuple[int, float]:
+    """An incident's road node and off-road metres."""
+    node, off = engine.snapper.snap(lon, lat, name="incident")
+    return int(node[0]), float(off[0])

@@ -24,6 +24,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 import numpy as np
+from numpy.typing import NDArray
 
 from xunfang.dispatch import fleet as fl
 from xunfang.forces.types import ForceType, UnitStatus
@@ -106,6 +107,34 @@ def _fleet(units: Sequence[UnitState], now: datetime) -> fl.Fleet:
     )
 
 
+def _ranked(
+    incident: IncidentView,
+    fleet: fl.Fleet,
+    bits: NDArray[np.int8],
+    engine: NetworkEngine,
+    *,
+    limit: int,
+    hour: int,
+) -> tuple[fl.I64, fl.F64, fl.F64]:
+    """The ``limit`` nearest eligible units and every ineligible unit no farther than the last of
+    them, in order of (ETA, index).
+
+    Two bounded searches: first the eligible units (stopping at the limit-th), then the ineligible
+    ones out to that ETA only. One search over every unit had to go on until it had met every busy
+    unit, which in a busy hour meant the whole city in every travel mode."""
+    located = np.isfinite(fleet.lon)
+    target = fl.snap_target(engine, incident.lon, incident.lat)
+    at = (engine, fleet, incident.lon, incident.lat)
+    free = np.flatnonzero(located & (bits == 0))
+    idx_e, eta_e, dist_e = fl.rank_fleet(*at, hour=hour, units=free, k=limit, target=target)
+    bound = float(eta_e[-1]) if eta_e.size >= limit else np.inf
+    busy = np.flatnonzero(located & (bits != 0))
+    idx_b, eta_b, dist_b = fl.rank_fleet(*at, hour=hour, units=busy, cutoff_s=bound, target=target)
+    idx, eta = np.concatenate((idx_e, idx_b)), np.concatenate((eta_e, eta_b))
+    order = np.lexsort((idx, eta))
+    return idx[order], eta[order], np.concatenate((dist_e, dist_b))[order]
+
+
 def recommend(
     incident: IncidentView,
     units: Sequence[UnitState],
@@ -131,12 +160,8 @@ def recommend(
         criminal=incident.criminal,
         sworn_present=any(f.spec.sworn for f in incident.assigned),
     )
-    # The list ends at the limit-th eligible unit, so it never holds more than ``limit`` eligible
-    # units plus every ineligible one: the search may stop there instead of reaching every unit.
-    located = np.isfinite(fleet.lon)
-    k = policy.limit + int(np.count_nonzero(bits[located]))
     hour = policy.hour if policy.hour is not None else now.hour
-    idx, eta, dist = fl.rank_fleet(engine, fleet, incident.lon, incident.lat, hour=hour, k=k)
+    idx, eta, dist = _ranked(incident, fleet, bits, engine, limit=policy.limit, hour=hour)
     eligible = bits[idx] == 0
     cut = len(idx)
     if eligible.sum() >= policy.limit:

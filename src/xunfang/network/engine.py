@@ -162,32 +162,44 @@ class NetworkEngine:
         *,
         hour: int,
         k: int | None = None,
+        cutoff_s: float = np.inf,
     ) -> tuple[I64, F64, F64]:
-        """Units of mixed modes, already snapped, ordered by ETA: (indices, ETA s, road metres).
+        """Units of mixed modes, already snapped, with an ETA of at most ``cutoff_s``, ordered by
+        ETA: (indices, ETA s, road metres).
 
-        One search per road mode; drones fly straight. Shared by :meth:`rank_units` and the
-        fleet-level dispatch (xunfang.dispatch.fleet), so both rank by the same rule.
+        One search per road mode; drones fly straight. With ``k``, the modes are searched largest
+        first and each later search stops at the k-th best ETA found so far: no unit beyond it can
+        be among the k, and a mode of three units no longer searches the whole city to find them.
+        Shared by :meth:`rank_units` and the fleet-level dispatch (xunfang.dispatch.fleet), so
+        both rank by the same rule.
         """
         codes = np.array([_MODE_CODE[m] for m in modes], dtype=np.int8)
+        groups = [(m, np.flatnonzero(codes == _MODE_CODE[m])) for m in sorted(set(modes))]
+        groups.sort(key=lambda g: (g[0] is not Mode.DRONE, -g[1].size))  # drones: no search, first
         idx_parts, eta_parts, dist_parts = [], [], []
-        for mode in sorted(set(modes)):
-            sel = np.flatnonzero(codes == _MODE_CODE[mode])
+        bound = cutoff_s
+        for mode, sel in groups:
             if mode is Mode.DRONE:
                 metres = haversine_m(unit_lon[sel], unit_lat[sel], lon, lat)
-                idx_parts.append(sel)
-                eta_parts.append(self.model.drone_seconds(metres))
-                dist_parts.append(metres)
-                continue
-            idx, eta, met = self.router(mode, hour).rank_nodes(
-                target_node,
-                float(self.model.offroad_seconds(mode, target_off_m)),
-                unit_nodes[sel],
-                self.model.offroad_seconds(mode, unit_off_m[sel]),
-                k,
-            )
-            idx_parts.append(sel[idx])
-            eta_parts.append(eta)
-            dist_parts.append(met + unit_off_m[sel[idx]] + target_off_m)
+                eta = self.model.drone_seconds(metres)
+                keep = eta <= bound
+                idx_parts.append(sel[keep])
+                eta_parts.append(eta[keep])
+                dist_parts.append(metres[keep])
+            else:
+                idx, eta, met = self.router(mode, hour).rank_nodes(
+                    target_node,
+                    float(self.model.offroad_seconds(mode, target_off_m)),
+                    unit_nodes[sel],
+                    self.model.offroad_seconds(mode, unit_off_m[sel]),
+                    k,
+                    cutoff_s=bound,
+                )
+                idx_parts.append(sel[idx])
+                eta_parts.append(eta)
+                dist_parts.append(met + unit_off_m[sel[idx]] + target_off_m)
+            if k is not None:
+                bound = min(bound, _kth(eta_parts, k))
         idx_all = np.concatenate(idx_parts).astype(np.int64)
         eta_all = np.concatenate(eta_parts)
         dist_all = np.concatenate(dist_parts)
@@ -247,3 +259,10 @@ class NetworkEngine:
         t = self.router(m, hour).matrix(s_nodes, d_nodes)
         off = self.model.offroad_seconds(m, s_off[:, None] + d_off[None, :])
         return np.asarray(t + off, dtype=np.float64)
+
+
+def _kth(parts: list[F64], k: int) -> float:
+    """The k-th smallest of the ETAs found so far (inf while fewer than k)."""
+    if k <= 0 or sum(p.size for p in parts) < k:
+        return np.inf
+    return float(np.partition(np.concatenate(parts), k - 1)[k - 1])

@@ -222,8 +222,11 @@ class Router:
         unit_nodes: I64,
         unit_off_s: F64,
         k: int | None = None,
+        *,
+        cutoff_s: float = np.inf,
     ) -> tuple[I32, F64, F64]:
-        """The ``k`` fastest units to a target (all when ``k`` is None).
+        """The ``k`` fastest units to a target (all when ``k`` is None) with an ETA of at most
+        ``cutoff_s``: the search goes no farther than that, however few units it has found.
 
         Returns (unit indices, ETA seconds, road metres), ordered by (ETA, index). ETA is the
         unit's start-up leg ``unit_off_s`` + road time + ``target_off_s``.
@@ -232,8 +235,15 @@ class Router:
         off = np.ascontiguousarray(unit_off_s, dtype=np.float64)
         t = self._check_node(target_node, "target_node")
         kk = nodes.size if k is None else max(0, int(k))
-        idx, tot, met = self._search(self.rev, t, nodes, off, k=kk, cutoff=np.inf)
-        return idx, tot + float(target_off_s), met
+        # the road labels are pruned a microsecond beyond the cutoff, so that rounding never
+        # drops a unit whose ETA is exactly at it; the ETA test below is exact
+        road = cutoff_s - target_off_s + 1e-6 if np.isfinite(cutoff_s) else np.inf
+        idx, tot, met = self._search(self.rev, t, nodes, off, k=kk, cutoff=road)
+        tot = tot + float(target_off_s)
+        if np.isfinite(cutoff_s):
+            keep = tot <= cutoff_s
+            return idx[keep], tot[keep], met[keep]
+        return idx, tot, met
 
     def one_to_many(self, source: int, dest_nodes: I64, *, cutoff: float = np.inf) -> tuple[F64, F64]:
         """Seconds and road metres from ``source`` to each destination node (inf if beyond cutoff)."""
