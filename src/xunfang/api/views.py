@@ -4,7 +4,9 @@ and auditing every read of it."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
+from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from xunfang.api.schemas.incidents import CallerRead, EventRead, IncidentRead
@@ -15,14 +17,7 @@ from xunfang.store import incidents as store
 from xunfang.store.models import Incident
 
 
-def incident_read(
-    inc: Incident,
-    user: Principal,
-    taxonomy: Taxonomy,
-    *,
-    session: Session | None = None,
-    detail: bool = False,
-) -> IncidentRead:
+def incident_read(inc: Incident | Row[Any], user: Principal, taxonomy: Taxonomy) -> IncidentRead:
     cat = taxonomy.get(inc.category)
     has_caller = inc.caller_name is not None or inc.caller_phone is not None
     show = has_caller and user.sees_caller
@@ -50,13 +45,18 @@ def incident_read(
         received_at=inc.received_at,
         on_scene_at=inc.on_scene_at,
     )
-    if detail and session is not None:
-        out.events = [EventRead.model_validate(e) for e in store.events(session, inc.id)]
-        out.units = list(store.assigned_units(session, inc.id))
     return out
 
 
-def audit_caller_reads(session: Session, user: Principal, incidents: Sequence[Incident]) -> None:
+def incident_detail(d: store.Detail, user: Principal, taxonomy: Taxonomy) -> IncidentRead:
+    """The incident with its event history and assigned units."""
+    out = incident_read(d.incident, user, taxonomy)
+    out.events = [EventRead.model_validate(e) for e in d.events]
+    out.units = list(d.units)
+    return out
+
+
+def audit_caller_reads(session: Session, user: Principal, incidents: Sequence[Incident | Row[Any]]) -> None:
     """One audit row naming every incident whose caller identity this response shows."""
     ids = [i.id for i in incidents if i.caller_name is not None or i.caller_phone is not None]
     audit_caller_ids(session, user, ids)

@@ -24,7 +24,7 @@ from xunfang.api.schemas.incidents import (
     IncidentRead,
 )
 from xunfang.api.security import Principal
-from xunfang.api.views import audit_caller_ids, audit_caller_reads, incident_read
+from xunfang.api.views import audit_caller_ids, audit_caller_reads, incident_detail, incident_read
 from xunfang.incidents.lifecycle import EventType, Status
 from xunfang.store import incidents as store
 from xunfang.store.models import MAX_ID, utcnow
@@ -113,9 +113,9 @@ def list_incidents(
 @router.get("/{incident_id}", response_model=IncidentRead)
 def get_incident(incident_id: int, ctx: CtxDep, session: SessionDep, user: Reader) -> IncidentRead:
     with session.begin():
-        inc = store.get(session, _id(incident_id), scope_of(user))
-        audit_caller_reads(session, user, [inc])
-        return incident_read(inc, user, ctx.taxonomy, session=session, detail=True)
+        d = store.detail(session, _id(incident_id), scope_of(user))
+        audit_caller_reads(session, user, [d.incident])
+        return incident_detail(d, user, ctx.taxonomy)
 
 
 @router.post("/{incident_id}/events", response_model=IncidentRead, status_code=201)
@@ -144,8 +144,7 @@ def post_event(
     )
     # the answer is read back without the write lock (WAL readers never wait for the writer)
     with ctx.read_sessions() as reader, reader.begin():
-        inc = store.get(reader, done.id, scope_of(user))
-        return incident_read(inc, user, ctx.taxonomy, session=reader, detail=True)
+        return incident_detail(store.detail(reader, done.id, scope_of(user)), user, ctx.taxonomy)
 
 
 def _id(incident_id: int) -> int:
