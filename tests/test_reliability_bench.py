@@ -56,6 +56,23 @@ def test_report_takes_missing_figures_from_a_separate_run_and_says_so() -> None:
     assert "| `workers.lost` | 0 | == 0 | yes |" in text
     assert "| `backup.restore_1m_s` | 13.7 (separate run) | <= 300 | yes |" in text
     assert "--only backup --json" in text
+    assert "run earlier (its JSON records no commit or host)" in text
+    run = {"started_at": "2026-12-07 20:00 UTC", "commit": "abc1234", "host": "vm", "cores": 2}
+    text = render({"run": run}, quick=True, separate={**separate, "run": {**run, "commit": "def5678"}})
+    assert "the run started 2026-12-07 20:00 UTC at commit `abc1234` on vm (2 cores)" in text
+    assert "--only backup --json` (full profile unless its `profile` says otherwise), started" in text
+    assert "at commit `def5678`" in text
+
+
+def test_a_bad_separate_file_is_refused_before_the_run(tmp_path: Path) -> None:
+    from xunfang.bench.reliability import command
+    from xunfang.core.errors import InvalidInput
+
+    bad = tmp_path / "earlier.json"
+    bad.write_text("[1, 2", encoding="utf-8")
+    with pytest.raises(InvalidInput, match="not a readable JSON result"):
+        command(only="audit", separate=bad, markdown=tmp_path / "r.md")  # the audit would take a second
+    assert not (tmp_path / "r.md").exists()
 
 
 def test_fanout_completeness_counts_created_incidents_seen_on_the_feed() -> None:

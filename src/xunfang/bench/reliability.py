@@ -10,11 +10,14 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import platform
 import secrets
+import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -68,7 +71,7 @@ class Profile:
 def run(profile: Profile, only: set[str], pg_url: str) -> dict[str, Any]:
     from xunfang.bench import rel_checks, rel_faults, rel_fuzz
 
-    result: dict[str, Any] = {"profile": profile.__dict__}
+    result: dict[str, Any] = {"run": provenance(), "profile": profile.__dict__}
     with tempfile.TemporaryDirectory(prefix="xf-rel-") as tmp_s:
         tmp = Path(tmp_s)
         steps: dict[str, Callable[[], Any]] = {
@@ -97,6 +100,24 @@ def run(profile: Profile, only: set[str], pg_url: str) -> dict[str, Any]:
     skipped = {f"{s}": "not selected with --only" for s in SCENARIOS if s not in only}
     result["not_measured"] = {**NOT_MEASURED, **skipped}
     return result
+
+
+def provenance() -> dict[str, Any]:
+    """When, at which commit and on what host a run was made: a report may join two runs, and each
+    figure must say where it came from."""
+    try:
+        commit = subprocess.run(
+            ["git", "describe", "--always", "--dirty", "--abbrev=7"], capture_output=True, text=True, timeout=10, check=True,
+            cwd=Path(__file__).parent,
+        ).stdout.strip() or None  # fmt: skip
+    except (OSError, subprocess.SubprocessError):
+        commit = None  # not a git checkout (an installed package)
+    return {
+        "started_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "commit": commit,
+        "host": platform.node() or "host",
+        "cores": os.cpu_count(),
+    }
 
 
 @contextlib.contextmanager
@@ -188,15 +209,17 @@ def command(
         profile = replace(profile, kills=kills)
     if surge_workers is not None:
         profile = replace(profile, surge_workers=surge_workers)
+    earlier = None
+    if separate is not None:  # read before the run: a bad file must not cost a half-hour run
+        try:
+            earlier = json.loads(separate.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise InvalidInput(f"--separate {separate}: not a readable JSON result ({exc})") from exc
+        if not isinstance(earlier, dict):
+            raise InvalidInput(f"--separate {separate}: not a JSON result object")
     result = run(profile, chosen, pg_url)
     if markdown is not None:
         markdown.parent.mkdir(parents=True, exist_ok=True)
-        earlier = None
-        if separate is not None:
-            try:
-                earlier = json.loads(separate.read_text(encoding="utf-8"))
-            except (OSError, ValueError) as exc:
-                raise InvalidInput(f"--separate {separate}: not a readable JSON result ({exc})") from exc
         markdown.write_text(render(result, quick=quick, separate=earlier), encoding="utf-8")
     if as_json or markdown is None:
         print_json(result)
