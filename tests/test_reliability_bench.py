@@ -64,6 +64,23 @@ def test_report_takes_missing_figures_from_a_separate_run_and_says_so() -> None:
     assert "at commit `def5678`" in text
 
 
+def test_the_report_is_rendered_from_a_saved_result_without_running(tmp_path: Path) -> None:
+    from xunfang.bench.reliability import command
+    from xunfang.core.errors import InvalidInput
+
+    run = {"started_at": "2026-12-07 22:00 UTC", "commit": "abc1234", "host": "vm", "cores": 2}
+    saved = tmp_path / "run.json"
+    saved.write_text(json.dumps({"run": run, "profile": {}, "workers": {"lost": 0}}), encoding="utf-8")
+    out = tmp_path / "r.md"
+    command(saved=saved, markdown=out)  # no scenario runs: the saved figures are rendered
+    text = out.read_text(encoding="utf-8")
+    assert "--result RUN.json" in text and "at commit `abc1234`" in text
+    assert "| `workers.lost` | 0 | == 0 | yes |" in text
+    saved.write_text(json.dumps({"workers": {"lost": 0}}), encoding="utf-8")
+    with pytest.raises(InvalidInput, match="not the JSON of a `xunfang bench reliability --json` run"):
+        command(saved=saved, markdown=out)
+
+
 def test_a_bad_separate_file_is_refused_before_the_run(tmp_path: Path) -> None:
     from xunfang.bench.reliability import command
     from xunfang.core.errors import InvalidInput

@@ -106,10 +106,11 @@ def provenance() -> dict[str, Any]:
     """When, at which commit and on what host a run was made: a report may join two runs, and each
     figure must say where it came from."""
     try:
-        commit = subprocess.run(
-            ["git", "describe", "--always", "--dirty", "--abbrev=7"], capture_output=True, text=True, timeout=10, check=True,
-            cwd=Path(__file__).parent,
-        ).stdout.strip() or None  # fmt: skip
+        git = ["git", "describe", "--always", "--dirty", "--abbrev=7"]
+        done = subprocess.run(
+            git, capture_output=True, text=True, timeout=10, check=True, cwd=Path(__file__).parent
+        )
+        commit = done.stdout.strip() or None
     except (OSError, subprocess.SubprocessError):
         commit = None  # not a git checkout (an installed package)
     return {
@@ -193,6 +194,10 @@ def command(
             help="JSON of an earlier --json run (e.g. --only backup, full) filling targets this run lacks"
         ),
     ] = None,
+    saved: Annotated[
+        Path | None,
+        typer.Option("--result", help="write the report from this saved --json result instead of running"),
+    ] = None,
 ) -> None:
     """Crash, database restart, disk full, privacy canaries, audit tampering, fuzzing, surge, workers."""
     from dataclasses import replace
@@ -209,20 +214,27 @@ def command(
         profile = replace(profile, kills=kills)
     if surge_workers is not None:
         profile = replace(profile, surge_workers=surge_workers)
-    earlier = None
-    if separate is not None:  # read before the run: a bad file must not cost a half-hour run
-        try:
-            earlier = json.loads(separate.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise InvalidInput(f"--separate {separate}: not a readable JSON result ({exc})") from exc
-        if not isinstance(earlier, dict):
-            raise InvalidInput(f"--separate {separate}: not a JSON result object")
-    result = run(profile, chosen, pg_url)
+    # read before the run: a bad file must not cost a half-hour run
+    earlier = _result_file(separate, "--separate") if separate is not None else None
+    result = _result_file(saved, "--result") if saved is not None else run(profile, chosen, pg_url)
     if markdown is not None:
         markdown.parent.mkdir(parents=True, exist_ok=True)
-        markdown.write_text(render(result, quick=quick, separate=earlier), encoding="utf-8")
+        text = render(result, quick=quick, separate=earlier, saved=saved is not None)
+        markdown.write_text(text, encoding="utf-8")
     if as_json or markdown is None:
         print_json(result)
+
+
+def _result_file(path: Path, option: str) -> dict[str, Any]:
+    from xunfang.core.errors import InvalidInput
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InvalidInput(f"{option} {path}: not a readable JSON result ({exc})") from exc
+    if not isinstance(data, dict) or "profile" not in data:
+        raise InvalidInput(f"{option} {path}: not the JSON of a `xunfang bench reliability --json` run")
+    return data
 
 
 def attach(root: typer.Typer) -> None:
