@@ -122,9 +122,9 @@ def test_beijing_jurisdiction(data_dir: Path) -> None:
 
 
 def test_bounded_ranking_lists_what_ranking_every_unit_would() -> None:
-    """The recommendation's two bounded searches (the nearest eligible units, then the busy ones
-    out to the last of them) and the mode-by-mode bound of ``rank_snapped`` give exactly the list
-    cut from a ranking of every unit in every mode."""
+    """The recommendation's two bounded searches (the nearest eligible units, then the nearest
+    busy ones out to the last of them) and the mode-by-mode bound of ``rank_snapped`` give exactly
+    the list cut from a ranking of every unit in every mode."""
     from xunfang.dispatch import fleet as fl
     from xunfang.dispatch.recommend import _fleet
 
@@ -146,7 +146,7 @@ def test_bounded_ranking_lists_what_ranking_every_unit_would() -> None:
             for i in range(int(rng.integers(5, 60)))
         ]
         inc = IncidentView(LON0 + rng.uniform(0, span), LAT0 + rng.uniform(0, span), criminal=bool(trial % 2))
-        policy = Policy(limit=int(rng.integers(1, 12)))
+        policy = Policy(limit=int(rng.integers(1, 12)), busy_limit=int(rng.integers(0, 8)))
         got = [
             (c.unit_id, c.eta_s, c.eligible) for c in recommend(inc, units, engine, now=NOW, policy=policy)
         ]
@@ -158,9 +158,11 @@ def test_bounded_ranking_lists_what_ranking_every_unit_would() -> None:
         idx, eta, _ = fl.rank_fleet(engine, fleet, inc.lon, inc.lat, hour=NOW.hour)  # every unit
         ok = np.flatnonzero(bits[idx] == 0)
         cut = int(ok[policy.limit - 1]) + 1 if ok.size >= policy.limit else idx.size
+        busy = np.flatnonzero(bits[idx[:cut]] != 0)[: policy.busy_limit]  # the nearest busy ones
+        keep = np.sort(np.concatenate((ok[ok < cut], busy)))
         want = [
-            (units[i].unit_id, float(e), bool(bits[i] == 0))
-            for i, e in zip(idx[:cut], eta[:cut], strict=True)
+            (units[i].unit_id, float(eta[j]), bool(bits[i] == 0))
+            for j, i in zip(keep, idx[keep], strict=True)
         ]
         assert got == want
         for k in (1, 3, 10):  # k best of all modes: the prefix of the full ranking

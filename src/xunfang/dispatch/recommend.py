@@ -10,10 +10,11 @@ is not eligible, so a dispatcher can overrule with open eyes:
   only once a sworn unit is already assigned; a drone may always be sent but only observes: its
   arrival does not stop the response clock, so it meets no tier.
 
-Every located unit is ranked by road (the compiled engine ranks a thousand units in well under a
-millisecond on a city network), through :mod:`xunfang.dispatch.fleet` — the same code the
-simulator dispatches with. The list holds the ``limit`` nearest eligible units and every
-ineligible unit nearer than the last of them, so the dispatcher sees who is close but busy.
+Units are ranked by road through :mod:`xunfang.dispatch.fleet` — the same code the simulator
+dispatches with. The list holds the ``limit`` nearest eligible units and the ineligible units
+nearer than the last of them (the ``busy_limit`` nearest), so the dispatcher sees who is close but
+busy. The cap matters when most of the fleet is busy: listing every busy unit nearer than the
+tenth free one grew the answer, and its cost, with the backlog it was part of.
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ class IncidentView:
 class Policy:
     stale_after_s: float = 120.0
     limit: int = 10
+    busy_limit: int = 20  # ineligible units listed, at most (the nearest)
     hour: int | None = None  # None: the hour of ``now``
 
 
@@ -114,10 +116,11 @@ def _ranked(
     engine: NetworkEngine,
     *,
     limit: int,
+    busy_limit: int,
     hour: int,
 ) -> tuple[fl.I64, fl.F64, fl.F64]:
-    """The ``limit`` nearest eligible units and every ineligible unit no farther than the last of
-    them, in order of (ETA, index).
+    """The ``limit`` nearest eligible units and the ``busy_limit`` nearest ineligible units no
+    farther than the last of them, in order of (ETA, index).
 
     Two bounded searches: first the eligible units (stopping at the limit-th), then the ineligible
     ones out to that ETA only. One search over every unit had to go on until it had met every busy
@@ -129,7 +132,9 @@ def _ranked(
     idx_e, eta_e, dist_e = fl.rank_fleet(*at, hour=hour, units=free, k=limit, target=target)
     bound = float(eta_e[-1]) if eta_e.size >= limit else np.inf
     busy = np.flatnonzero(located & (bits != 0))
-    idx_b, eta_b, dist_b = fl.rank_fleet(*at, hour=hour, units=busy, cutoff_s=bound, target=target)
+    idx_b, eta_b, dist_b = fl.rank_fleet(
+        *at, hour=hour, units=busy, k=busy_limit, cutoff_s=bound, target=target
+    )
     idx, eta = np.concatenate((idx_e, idx_b)), np.concatenate((eta_e, eta_b))
     order = np.lexsort((idx, eta))
     return idx[order], eta[order], np.concatenate((dist_e, dist_b))[order]
@@ -161,7 +166,9 @@ def recommend(
         sworn_present=any(f.spec.sworn for f in incident.assigned),
     )
     hour = policy.hour if policy.hour is not None else now.hour
-    idx, eta, dist = _ranked(incident, fleet, bits, engine, limit=policy.limit, hour=hour)
+    idx, eta, dist = _ranked(
+        incident, fleet, bits, engine, limit=policy.limit, busy_limit=policy.busy_limit, hour=hour
+    )
     eligible = bits[idx] == 0
     cut = len(idx)
     if eligible.sum() >= policy.limit:
