@@ -56,6 +56,9 @@ def test_report_takes_missing_figures_from_a_separate_run_and_says_so() -> None:
     assert "| `workers.lost` | 0 | == 0 | yes |" in text
     assert "| `backup.restore_1m_s` | 13.7 (separate run) | <= 300 | yes |" in text
     assert "--only backup --json" in text
+    skipped = {"backup": "not selected with --only", "surge": "not selected with --only"}
+    text = render({"not_measured": skipped}, quick=True, separate=separate)
+    assert "- `surge`: not selected" in text and "- `backup`: not selected" not in text
     assert "run earlier (its JSON records no commit or host)" in text
     run = {"started_at": "2026-12-07 20:00 UTC", "commit": "abc1234", "host": "vm", "cores": 2}
     text = render({"run": run}, quick=True, separate={**separate, "run": {**run, "commit": "def5678"}})
