@@ -127,13 +127,15 @@ def _ranked(
     unit, which in a busy hour meant the whole city in every travel mode."""
     located = np.isfinite(fleet.lon)
     target = fl.snap_target(engine, incident.lon, incident.lat)
-    at = (engine, fleet, incident.lon, incident.lat)
+    lon, lat = incident.lon, incident.lat
     free = np.flatnonzero(located & (bits == 0))
-    idx_e, eta_e, dist_e = fl.rank_fleet(*at, hour=hour, units=free, k=limit, target=target)
+    idx_e, eta_e, dist_e = fl.rank_fleet(
+        engine, fleet, lon, lat, hour=hour, units=free, k=limit, target=target
+    )
     bound = float(eta_e[-1]) if eta_e.size >= limit else np.inf
     busy = np.flatnonzero(located & (bits != 0))
     idx_b, eta_b, dist_b = fl.rank_fleet(
-        *at, hour=hour, units=busy, k=busy_limit, cutoff_s=bound, target=target
+        engine, fleet, lon, lat, hour=hour, units=busy, k=busy_limit, cutoff_s=bound, target=target
     )
     idx, eta = np.concatenate((idx_e, idx_b)), np.concatenate((eta_e, eta_b))
     order = np.lexsort((idx, eta))

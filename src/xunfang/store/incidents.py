@@ -52,9 +52,6 @@ class Scope:
     area: str | None = None
     unit: str | None = None
 
-    def allows(self, inc: Incident | Place) -> bool:
-        return self.allows_area(inc.station_code, inc.subbureau_code)
-
     def allows_area(self, station: str, subbureau: str | None) -> bool:
         return self.area is None or self.area in (station, subbureau)
 
@@ -80,7 +77,7 @@ _EV = table(IncidentEvent)
 # Statements built once (see audit.py): these transactions hold the write lock.
 _ADD_INCIDENT = insert(_INC).returning(_INC.c.id)
 _ADD_KEY = insert(_KEYS)
-_ADD_EVENT = insert(table(IncidentEvent))
+_ADD_EVENT = insert(_EV)
 _FIND_KEY = select(_KEYS.c.incident_id, _KEYS.c.body_hash).where(_KEYS.c.key == bindparam("k"))
 _LOCK_INCIDENT = (
     select(
@@ -248,9 +245,7 @@ def detail(session: Session, incident_id: int, scope: Scope) -> Detail:
     """One incident with its events and units, as plain rows of statements built once: every
     lifecycle event answers with this, and loading it through the ORM was a third of the event."""
     conn = session.connection()
-    row = conn.execute(_ROW, {"i": incident_id}).one_or_none()
-    if row is None or not scope.allows_area(row.station_code, row.subbureau_code):
-        raise NotFound(f"no incident with id {incident_id} in your jurisdiction")
+    row = _in_scope(conn.execute(_ROW, {"i": incident_id}).one_or_none(), incident_id, scope)
     return Detail(row, conn.execute(_EVENTS, {"i": incident_id}).all(), assigned_units(session, incident_id))
 
 
@@ -275,10 +270,7 @@ def locate(session: Session, incident_id: int, scope: Scope) -> Place:
     """An incident's place, read without building the ORM object (nor decrypting caller fields)
     by a statement built once (building it per call cost as much as running it)."""
     row = session.connection().execute(_PLACE, {"i": incident_id}).one_or_none()
-    place = None if row is None else Place(*row)
-    if place is None or not scope.allows(place):
-        raise NotFound(f"no incident with id {incident_id} in your jurisdiction")
-    return place
+    return Place(*_in_scope(row, incident_id, scope))
 
 
 _FLEET = select(
@@ -387,7 +379,14 @@ def set_status(session: Session, incident_id: int, status: Status, now: datetime
 
 def lock_incident(session: Session, incident_id: int, scope: Scope) -> Row[*tuple[Any, ...]]:
     """The incident's row, locked for this transaction (NotFound outside the scope)."""
-    row = session.connection().execute(_LOCK_INCIDENT, {"i": incident_id}).one_or_none()
+    return _in_scope(
+        session.connection().execute(_LOCK_INCIDENT, {"i": incident_id}).one_or_none(), incident_id, scope
+    )
+
+
+def _in_scope(row: Row[*tuple[Any, ...]] | None, incident_id: int, scope: Scope) -> Row[*tuple[Any, ...]]:
+    """An incident's row (with its station and sub-bureau codes); NotFound when there is none in
+    ``scope`` (an incident outside it is not revealed to exist)."""
     if row is None or not scope.allows_area(row.station_code, row.subbureau_code):
         raise NotFound(f"no incident with id {incident_id} in your jurisdiction")
     return row
