@@ -82,8 +82,10 @@ def test_service_sections_count_what_was_recorded(engine: Engine, tmp_path: Path
         hz = {"category": "fire", "description": "消防通道堵塞", "lon": LON0 + 0.01, "lat": LAT0 + 0.01}
         assert client.post("/api/v1/community/hazards", json=hz, headers=st).status_code == 201
         assert post_report(client).status_code == 201
-    lo = datetime.combine(now.date(), datetime.min.time(), UTC)
-    part = service_part.collect(engine, lo, lo + timedelta(days=1))
+    # Two days from the midnight before the activity (5 min before now), so that a run just after
+    # midnight UTC still finds everything in the window.
+    lo = datetime.combine((now - timedelta(minutes=5)).date(), datetime.min.time(), UTC)
+    part = service_part.collect(engine, lo, lo + timedelta(days=2))
     assert part.response is not None and part.response["incidents"] == 1 and part.response["arrived"] == 1
     assert part.response["tiers"][3]["within"] == 1  # arrived at once: within its 3-minute tier
     assert part.patrol is not None and 0 < part.patrol["compliance"] <= 1
