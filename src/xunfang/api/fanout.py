@@ -19,7 +19,6 @@ adds at most 10 ms to the live feed's lag between workers (the target is 500 ms)
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import os
 import queue
@@ -31,9 +30,10 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
+import pydantic_core
 import redis
 
-from xunfang.api.live import Broker, Event
+from xunfang.api.live import Broker, Event, encode
 
 log = logging.getLogger(__name__)
 CHANNEL = "xunfang:live"
@@ -67,6 +67,7 @@ class RelayBroker(Broker):
     ) -> None:
         super().__init__(maxsize)
         self.worker_id = worker_id()
+        self._sender = self.worker_id.encode()
         self.channel = channel
         self.on_remote = on_remote
         self._redis = redis.Redis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=5)
@@ -115,11 +116,11 @@ class RelayBroker(Broker):
     def deliver(self, raw: bytes | str) -> bool:
         """Hand one channel message (``<worker id>\n<JSON list of events>``) to the local
         subscribers unless this worker sent it; its own come back too and are skipped unparsed."""
-        text = raw.decode() if isinstance(raw, bytes) else raw
-        sender, _, body = text.partition("\n")
-        if sender == self.worker_id:
+        data = raw.encode() if isinstance(raw, str) else raw
+        sender, _, body = data.partition(b"\n")
+        if sender == self._sender:
             return False
-        events: list[Event] = json.loads(body)
+        events: list[Event] = pydantic_core.from_json(body)
         self.received += len(events)
         if self.on_remote is not None:
             try:
@@ -154,7 +155,7 @@ class RelayBroker(Broker):
 
     def _send_loop(self) -> None:
         while (batch := self._next_batch()) is not None:
-            msg = f"{self.worker_id}\n{json.dumps(batch, ensure_ascii=False, default=str)}"
+            msg = f"{self.worker_id}\n{encode(batch)}"
             while not self._stop.is_set():
                 try:
                     self._redis.publish(self.channel, msg)

@@ -10,7 +10,6 @@ Across several API workers the same interface sits on Redis pub/sub (``xunfang.a
 from __future__ import annotations
 
 import asyncio
-import json
 import threading
 import time
 from collections import deque
@@ -18,7 +17,16 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import pydantic_core
+
 Event = dict[str, Any]
+
+
+def encode(obj: Any) -> str:
+    """JSON text of live events (times as ISO 8601, like the REST answers). pydantic-core's
+    encoder is ~4x faster than ``json.dumps`` on a batch of 200 positions, and the live feed and the
+    relay between workers encode every event."""
+    return pydantic_core.to_json(obj, fallback=str).decode()
 
 
 RESYNC_DETAIL = "events were dropped for this slow client: reload the board (GET /incidents, /units)"
@@ -140,7 +148,7 @@ SSE_BATCH = 200  # events at most in one chunk of the stream
 
 
 def _sse(ev: Event) -> str:
-    data = json.dumps(ev, ensure_ascii=False, default=str)
+    data = encode(ev)
     return f"event: {ev.get('kind', 'message')}\ndata: {data}\n\n"
 
 
@@ -165,7 +173,7 @@ async def sse_stream(
             if alive is not None and now >= next_check:
                 reason = await alive()
                 if reason is not None:
-                    yield f"event: session_ended\ndata: {json.dumps({'detail': reason})}\n\n"
+                    yield f"event: session_ended\ndata: {encode({'detail': reason})}\n\n"
                     return
                 next_check = now + check_s
             deadline = min(next_ping + ping_s, next_check) if alive else next_ping + ping_s
