@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -150,3 +152,42 @@ def test_report_shows_the_surge_servers_cores_and_the_load_it_got() -> None:
     assert "| postgres | 2 | 1.13 | 0.0 | 0.11 | 2 | 0.9 | 1800.0 |" in text
     assert "## Surge" not in render({"surge": {"postgres": {"error": "down"}}}, quick=True)
     assert "| postgres | 2 | 1.13 |" in render({}, quick=False, separate={"surge": surge})  # surge run apart
+
+
+def test_capacity_bisection_finds_the_largest_share_that_met_the_targets() -> None:
+    from xunfang.bench.rel_checks import bisect_share
+
+    def fake(limit: float) -> Callable[[float], dict[str, Any]]:
+        def measure(share: float) -> dict[str, Any]:  # latency grows past the host's limit
+            ms = 50 if share <= limit else 5000
+            return {"p50_ms": 5, "p99_ms": ms, "p999_ms": ms, "max_ms": ms, "errors": 0}
+
+        return measure
+
+    share, tried = bisect_share(fake(0.3), 5)
+    assert [t["share"] for t in tried] == [1.0, 0.5, 0.25, 0.375, 0.3125]
+    assert share == 0.25 and [t["met"] for t in tried] == [False, False, True, False, False]
+    share, tried = bisect_share(fake(2.0), 5)
+    assert share == 1.0 and len(tried) == 1  # the full load held: nothing more to search
+    share, _ = bisect_share(fake(0.0), 3)
+    assert share == 0.0
+    errors = bisect_share(lambda s: {**fake(1.0)(s), "errors": 1}, 2)
+    assert errors[0] == 0.0  # fast but failing requests do not count as met
+
+
+def test_capacity_search_runs_the_surge_on_a_real_server(tmp_path: Path) -> None:
+    from xunfang.bench.rel_checks import capacity
+
+    got = capacity(
+        f"sqlite:///{tmp_path / 'cap.db'}",
+        step_s=3,
+        steps=2,
+        incidents_per_s=2,
+        positions_per_s=20,
+        log_dir=tmp_path,
+    )
+    first = got["steps"][0]
+    assert first["share"] == 1.0 and first["errors"] == 0 and first["max_ms"] > 0
+    assert got["share"] == (1.0 if first["met"] else 0.5 if got["steps"][1]["met"] else 0.0)
+    text = render({"surge": {"sqlite": {"capacity": got}}}, quick=False)
+    assert "## Surge: capacity on this host" in text and f"**{got['share'] * 100:g}%**" in text

@@ -44,6 +44,8 @@ class Profile:
     kills: int
     fuzz_examples: int
     surge_s: float
+    capacity_steps: int = 0  # bisection steps of the surge's capacity search (0: none)
+    capacity_step_s: float = 60.0
     incidents_per_s: float = 50.0
     positions_per_s: float = 2000.0
     # the surge's server runs as this many worker processes (one GIL each): the host's cores, up to 4
@@ -62,6 +64,7 @@ class Profile:
             kills=20,
             fuzz_examples=1000,  # ~190 cases/s: about 80,000 cases (the target is 50,000)
             surge_s=600.0,
+            capacity_steps=5,  # the share to 1/16
             worker_restarts=3,
             worker_kills=3,
             backup_incidents=1_000_000,
@@ -156,21 +159,31 @@ def _backup(profile: Profile, tmp: Path, pg_url: str) -> dict[str, Any]:
 
 
 def _surge(profile: Profile, tmp: Path, pg_url: str) -> dict[str, Any]:
-    from xunfang.bench.rel_checks import surge
+    """The fixed-load surge on each database, then (full profile) its capacity search on a fresh one."""
+    from xunfang.bench.rel_checks import capacity, surge
 
     kw: dict[str, Any] = {
         "log_dir": tmp,
-        "seconds": profile.surge_s,
         "incidents_per_s": profile.incidents_per_s,
         "positions_per_s": profile.positions_per_s,
         "workers": profile.surge_workers,
     }
-    out: dict[str, Any] = {"sqlite": surge(f"sqlite:///{tmp / 'surge.db'}", **kw)}
-    try:
-        with _pg_schema(pg_url, "relsurge_") as url:
-            out["postgres"] = surge(url, **kw)
-    except Exception as exc:
-        out["postgres"] = {"error": f"{type(exc).__name__}: {str(exc)[:300]}"}
+    cap = {"steps": profile.capacity_steps, "step_s": profile.capacity_step_s, **kw}
+
+    def on_pg(prefix: str, measure: Callable[..., dict[str, Any]], **args: Any) -> dict[str, Any]:
+        try:
+            with _pg_schema(pg_url, prefix) as url:
+                return measure(url, **args)
+        except Exception as exc:  # PostgreSQL unreachable: reported, the SQLite figures kept
+            return {"error": f"{type(exc).__name__}: {str(exc)[:300]}"}
+
+    out: dict[str, Any] = {
+        "sqlite": surge(f"sqlite:///{tmp / 'surge.db'}", seconds=profile.surge_s, **kw),
+        "postgres": on_pg("relsurge_", surge, seconds=profile.surge_s, **kw),
+    }
+    if profile.capacity_steps:
+        out["sqlite"]["capacity"] = capacity(f"sqlite:///{tmp / 'capacity.db'}", **cap)
+        out["postgres"]["capacity"] = on_pg("relcap_", capacity, **cap)
     return out
 
 
