@@ -4,12 +4,12 @@ database refuse a second active assignment for a unit, whatever the dispatchers 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from contextlib import nullcontext
 from datetime import datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Row, bindparam, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from xunfang.core.errors import Conflict, Forbidden, NotFound
@@ -62,35 +62,24 @@ def assign_first(
     Why: between reading the recommendations and sending the best unit, another dispatcher may
     send it; with one unit per request the client learns that from a 409 and asks again, one
     round trip and one write transaction per unit taken meanwhile, and under load those
-    repeats feed the backlog that made the list stale. With several units each is tried in a
-    savepoint, so a unit taken meanwhile (the unique index) or not available only moves on to
-    the next; Conflict, naming every unit's reason, when none can be sent. A reason that
-    concerns the incident (its lifecycle) or the caller's rights ends the attempt at once. One
-    unit needs no savepoint (two statements fewer on the hot path).
+    repeats feed the backlog that made the list stale. A unit that cannot go (taken meanwhile,
+    not available) only moves on to the next: nothing is written for a unit until its insert
+    has succeeded, so no savepoint is needed. Conflict, naming every unit's reason, when none
+    can be sent; a reason that concerns the incident (its lifecycle) or the caller's rights ends
+    the attempt at once.
     """
-    one = len(unit_ids) == 1
     refused: list[str] = []
-    try:
-        with session.begin():
-            for unit_id in unit_ids:
-                try:
-                    with nullcontext() if one else session.begin_nested():
-                        return _assign(
-                            session, incident_id=incident_id, unit_id=unit_id, actor=actor, scope=scope,
-                            taxonomy=taxonomy, now=now,
-                        )  # fmt: skip
-                except IntegrityError:
-                    if one:
-                        raise
-                    refused.append(_taken(session, unit_id))
-                except Conflict as exc:
-                    if one or exc.field != "unit_id":
-                        raise
-                    refused.append(exc.message)
-    except IntegrityError:  # the one unit is taken; its transaction is gone, so name the holder after
-        session.rollback()
-        with session.begin():
-            raise Conflict(_taken(session, unit_ids[0]), field="unit_id") from None
+    with session.begin():
+        inc = lock_incident(session, incident_id, scope)
+        for unit_id in unit_ids:
+            try:
+                return _assign(
+                    session, inc, unit_id=unit_id, actor=actor, scope=scope, taxonomy=taxonomy, now=now
+                )
+            except Conflict as exc:
+                if len(unit_ids) == 1 or exc.field != "unit_id":
+                    raise
+                refused.append(exc.message)
     raise Conflict("none of these units can be sent: " + "; ".join(refused), field="unit_ids")
 
 
@@ -102,18 +91,24 @@ def _taken(session: Session, unit_id: str) -> str:
 
 
 _UNITS = table(Unit)
+_ASSIGNMENTS = table(Assignment)
 # Plain statements built once: this transaction holds the write lock (see store/incidents.py).
 _UNIT = select(_UNITS.c.id, _UNITS.c.status, _UNITS.c.station_code, _UNITS.c.force_type).where(
     _UNITS.c.id == bindparam("u")
 )
-_ADD = insert(table(Assignment)).returning(table(Assignment).c.id)
+# the unique partial index on active assignments answers "taken" with no row instead of an error
+# that would end the transaction (PostgreSQL) or need a savepoint per unit tried
+_ADD = {
+    "sqlite": sqlite_insert(_ASSIGNMENTS).on_conflict_do_nothing().returning(_ASSIGNMENTS.c.id),
+    "postgresql": pg_insert(_ASSIGNMENTS).on_conflict_do_nothing().returning(_ASSIGNMENTS.c.id),
+}
 _UNIT_ASSIGNED = update(_UNITS).where(_UNITS.c.id == bindparam("u")).values(status=UnitStatus.ASSIGNED.value)
 
 
 def _assign(
     session: Session,
+    inc: Row[Any],
     *,
-    incident_id: int,
     unit_id: str,
     actor: str,
     scope: Scope,
@@ -121,7 +116,6 @@ def _assign(
     now: datetime,
 ) -> Assigned:
     conn = session.connection()
-    inc = lock_incident(session, incident_id, scope)
     unit = conn.execute(_UNIT, {"u": unit_id}).one_or_none()
     if unit is None:
         free = (
@@ -137,14 +131,16 @@ def _assign(
         raise Conflict(
             f"unit {unit_id} is {unit.status}; only available units can be assigned", field="unit_id"
         )
-    _check_powers(session, incident_id, inc.category, ForceType(unit.force_type), taxonomy)
-    row = {"incident_id": incident_id, "unit_id": unit_id, "active": True, "actor": actor, "created_at": now}
-    new_id = conn.execute(_ADD, row).scalar_one()  # the unique partial index fires here
+    _check_powers(session, inc.id, inc.category, ForceType(unit.force_type), taxonomy)
+    row = {"incident_id": inc.id, "unit_id": unit_id, "active": True, "actor": actor, "created_at": now}
+    new_id = conn.execute(_ADD[conn.dialect.name], row).scalar_one_or_none()
+    if new_id is None:  # the first write: a unit refused here leaves nothing behind
+        raise Conflict(_taken(session, unit_id), field="unit_id")
     conn.execute(_UNIT_ASSIGNED, {"u": unit_id})
-    set_status(session, incident_id, after, now)
+    set_status(session, inc.id, after, now)
     record_event(
         session,
-        incident_id,
+        inc.id,
         "assigned",
         actor=actor,
         now=now,
@@ -155,7 +151,7 @@ def _assign(
         session,
         actor=actor,
         action="assignment.create",
-        target=f"incident:{incident_id}",
+        target=f"incident:{inc.id}",
         detail={"unit": unit_id},
     )
     return Assigned(Assignment(id=new_id, **row), inc.station_code)
