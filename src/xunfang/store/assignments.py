@@ -17,7 +17,7 @@ from xunfang.forces.types import ForceType, UnitStatus
 from xunfang.incidents.categories import Taxonomy
 from xunfang.incidents.lifecycle import EventType, Status, apply
 from xunfang.store import audit
-from xunfang.store.incidents import Scope, assigned_units, forces_of, lock_incident, record_event, set_status
+from xunfang.store.incidents import Scope, assigned_forces, lock_incident, record_event, set_status
 from xunfang.store.models import Assignment, JurisdictionNode, Unit, table
 
 
@@ -178,7 +178,7 @@ def _check_powers(
     spec = force.spec
     if not taxonomy.get(category).criminal or spec.sworn or not spec.counts_as_arrival:
         return
-    if not any(f.spec.sworn for f in forces_of(session, assigned_units(session, incident_id))):
+    if not any(f.spec.sworn for f in assigned_forces(session, incident_id).values()):
         raise Conflict(
             f"a {spec.en} may not be the only unit at a criminal incident; assign sworn police first",
             field="unit_id",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
@@ -96,7 +96,12 @@ _ACTIVE_UNITS = select(_ASSIGNMENTS.c.unit_id).where(*_ACTIVE)
 _END_ASSIGNMENTS = update(_ASSIGNMENTS).where(*_ACTIVE).values(active=False, ended_at=bindparam("at"))
 _UNIT_IDS = _UNITS.c.id.in_(bindparam("ids", expanding=True))
 _UNITS_STATUS = update(_UNITS).where(_UNIT_IDS).values(status=bindparam("st"))
-_FORCES = select(_UNITS.c.force_type).where(_UNIT_IDS)
+_ACTIVE_FORCES = (
+    select(_ASSIGNMENTS.c.unit_id, _UNITS.c.force_type)
+    .join(_UNITS, _UNITS.c.id == _ASSIGNMENTS.c.unit_id)
+    .where(*_ACTIVE)
+    .order_by(_ASSIGNMENTS.c.id)
+)
 
 
 def create(
@@ -333,11 +338,12 @@ def post_event(
     with session.begin():
         row = lock_incident(session, incident_id, scope)
         before = Status(row.status)
-        units = assigned_units(session, incident_id)
+        assigned = assigned_forces(session, incident_id)
+        units = list(assigned)
         scope.check_field_event(kind, incident_id, units)
         after = apply(before, kind)
         if kind is EventType.ARRIVED:
-            _check_arrival(session, units)
+            _check_arrival(assigned.values())
             session.connection().execute(_ARRIVE, {"i": incident_id, "st": after.value, "at": now})
         else:
             set_status(session, incident_id, after, now)
@@ -392,12 +398,15 @@ def _in_scope(row: Row[*tuple[Any, ...]] | None, incident_id: int, scope: Scope)
     return row
 
 
-def forces_of(session: Session, unit_ids: Sequence[str]) -> list[ForceType]:
-    return [ForceType(f) for f in session.connection().execute(_FORCES, {"ids": list(unit_ids)}).scalars()]
+def assigned_forces(session: Session, incident_id: int) -> dict[str, ForceType]:
+    """The force type of each unit actively assigned to the incident, in assignment order (one
+    statement: the lifecycle needs the units and, for an arrival, their forces)."""
+    rows = session.connection().execute(_ACTIVE_FORCES, {"i": incident_id}).all()
+    return {u: ForceType(f) for u, f in rows}
 
 
-def _check_arrival(session: Session, unit_ids: Sequence[str]) -> None:
-    if not any(f.spec.counts_as_arrival for f in forces_of(session, unit_ids)):
+def _check_arrival(forces: Iterable[ForceType]) -> None:
+    if not any(f.spec.counts_as_arrival for f in forces):
         raise Conflict(
             "arrival needs an assigned unit that counts as arrival (a drone only observes)", field="type"
         )
