@@ -143,12 +143,19 @@ def test_cpu_use_counts_a_busy_child_as_the_server() -> None:
 def test_report_shows_the_surge_servers_cores_and_the_load_it_got() -> None:
     cpu = {"mean_cores": {"server": 1.13, "database": 0.0, "load": 0.11}, "host_cores": 2}
     surge = {
-        "sqlite": {"p99_ms": 90.0, "cpu": {**cpu, "request_cpu_ms": 0.75}, "positions_per_s": 1995.0},
+        "sqlite": {
+            "p99_ms": 90.0,
+            "cpu": {**cpu, "request_cpu_ms": 0.75},
+            "positions_per_s": 1995.0,
+            "write_gate_busy": 0.864,
+        },
         "postgres": {"workers": 2, "cpu": {**cpu, "request_cpu_ms": 0.9}, "positions_per_s": 1800.0},
     }
     text = render({"surge": surge}, quick=True)
     assert "## Surge: the load and the host" in text
     assert "| sqlite | 1 | 1.13 | 0.0 | 0.11 | 2 | 0.75 | 1995.0 |" in text  # a result before workers
+    assert "| 1995.0 | None | None | 86 % |" in text  # SQLite's write gate held 86 % of the surge
+    assert "| 1800.0 | None | None | - |" in text  # no gate figure (PostgreSQL, older runs)
     assert "| postgres | 2 | 1.13 | 0.0 | 0.11 | 2 | 0.9 | 1800.0 |" in text
     assert "## Surge" not in render({"surge": {"postgres": {"error": "down"}}}, quick=True)
     assert "| postgres | 2 | 1.13 |" in render({}, quick=False, separate={"surge": surge})  # surge run apart
@@ -191,3 +198,23 @@ def test_capacity_search_runs_the_surge_on_a_real_server(tmp_path: Path) -> None
     assert got["share"] == (1.0 if first["met"] else 0.5 if got["steps"][1]["met"] else 0.0)
     text = render({"surge": {"sqlite": {"capacity": got}}}, quick=False)
     assert "## Surge: capacity on this host" in text and f"**{got['share'] * 100:g}%**" in text
+
+
+def test_gate_use_samples_the_write_gate_lock_from_proc_locks(tmp_path: Path) -> None:
+    import fcntl
+    import time
+
+    from xunfang.bench.gate_use import GateUse
+
+    db = tmp_path / "x.db"
+    assert GateUse(db).__enter__().share() is None  # no lock file: not a database served here
+    fd = os.open(f"{db}-writer.lock", os.O_RDWR | os.O_CREAT)
+    try:
+        with GateUse(db) as idle:
+            time.sleep(0.1)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        with GateUse(db) as held:
+            time.sleep(0.1)
+    finally:
+        os.close(fd)
+    assert idle.share() == 0.0 and held.share() == 1.0

@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 
 from xunfang.bench.cpu_use import CpuUse, tree_cpu_s
+from xunfang.bench.gate_use import GateUse
 from xunfang.bench.loadgen import LoadClient, LoadError, Reply
 from xunfang.bench.rel_fanout import Listener, completeness
 from xunfang.bench.rel_load import login
@@ -214,10 +215,12 @@ def surge(
         with (
             Listener(base, login(base), log_dir / f"surge-{port}.stop", guard_s) as fanout,
             CpuUse(proc.pid) as cpu,
+            GateUse(Path(url.removeprefix("sqlite:///"))) as gate,
         ):
             res = asyncio.run(_surge(base, seconds, incidents_per_s, positions_per_s))
         res.update(fanout.result())  # live-feed lag measured by a subscriber during the surge
         res["cpu"] = {**cpu.result(), "request_cpu_ms": floor_ms}
+        res["write_gate_busy"] = gate.share()  # SQLite's one writer (None on PostgreSQL)
         res["workers"] = workers
         res.update(completeness(res, res.pop("created_ids")))
     finally:

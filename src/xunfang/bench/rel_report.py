@@ -97,7 +97,8 @@ def _surge_load(surge: Any) -> list[str]:
             f"| {backend} | {res.get('workers', 1)} | {used.get('server')} | {used.get('database')} | "
             f"{used.get('load')} | "
             f"{cpu.get('host_cores')} | {cpu.get('request_cpu_ms')} | {res.get('positions_per_s')} | "
-            f"{res.get('dispatch_updates_per_s')} | {res.get('seconds')} |"
+            f"{res.get('dispatch_updates_per_s')} | {res.get('seconds')} | "
+            f"{_share(res.get('write_gate_busy'))} |"
         )
     if not rows:
         return []
@@ -113,13 +114,20 @@ def _surge_load(surge: Any) -> list[str]:
         "so a slow server gets fewer). One server process cannot use much more than one core of "
         "Python (one GIL), so the surge runs one worker per core (up to 4; `--surge-workers`); when "
         "the server and the load together use all the host's cores, the server is saturated and the "
-        "latency is its queue.",
+        "latency is its queue. On SQLite, `write gate busy` is the share of the surge during which a "
+        "writer held SQLite's one write lock (xunfang's gate in front of it, sampled from /proc/locks "
+        "every 5 ms): near 100 % the writes queue for it whatever cores are idle, and each write "
+        "holds it longer when its process's other threads keep the GIL between its statements.",
         "",
         "| backend | workers | server cores | database cores | load cores | host cores | request CPU ms "
-        "| positions/s | dispatch updates/s | seconds |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| positions/s | dispatch updates/s | seconds | write gate busy |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
         *rows,
     ]
+
+
+def _share(x: float | None) -> str:
+    return "-" if x is None else f"{x * 100:.0f} %"
 
 
 def _surge_capacity(surge: Any) -> list[str]:
