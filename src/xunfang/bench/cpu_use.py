@@ -45,7 +45,26 @@ def _seconds(fields: list[str]) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
 
 
-class CpuUse:
+class Sampler:
+    """A background thread sampling something during a ``with`` block: subclasses start it in
+    ``__enter__`` (``self._thread.start()``) and loop in ``_run`` until ``self._stop`` is set."""
+
+    def __init__(self, name: str) -> None:
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+
+    def _run(self) -> None:
+        raise NotImplementedError
+
+    def __exit__(
+        self, _t: type[BaseException] | None, _e: BaseException | None, _tb: TracebackType | None
+    ) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+
+class CpuUse(Sampler):
     """``with CpuUse(server_pid) as cpu: ...`` then ``cpu.result()``: mean cores of each group.
 
     Groups: ``server`` (``server_pid`` and its children), ``database`` (processes named
@@ -55,9 +74,8 @@ class CpuUse:
     """
 
     def __init__(self, server_pid: int, interval_s: float = 1.0) -> None:
+        super().__init__("cpu-use")
         self.server_pid, self.interval_s = server_pid, interval_s
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="cpu-use", daemon=True)
         self._first: dict[str, float] = {}
         self._last: dict[str, float] = {}
         self._peak: dict[str, float] = {}
@@ -69,13 +87,6 @@ class CpuUse:
             self._t = (time.monotonic(), time.monotonic())
             self._thread.start()
         return self
-
-    def __exit__(
-        self, _t: type[BaseException] | None, _e: BaseException | None, _tb: TracebackType | None
-    ) -> None:
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join()
 
     def _sample(self) -> dict[str, float]:
         out = {"server": 0.0, "database": 0.0, "load": 0.0}

@@ -10,26 +10,25 @@ visible to any process in ``/proc/locks``, so the benchmark samples it every few
 from __future__ import annotations
 
 import os
-import threading
 import time
 from pathlib import Path
-from types import TracebackType
+
+from xunfang.bench.cpu_use import Sampler
 
 _LOCKS = Path("/proc/locks")
 
 
-class GateUse:
+class GateUse(Sampler):
     """``with GateUse(db_path) as gate: ...`` then ``gate.share()``: the fraction of samples in
     which some process held the write gate of the SQLite file ``db_path`` (None off Linux, or
     when the lock file does not exist: not a SQLite file served by xunfang)."""
 
     def __init__(self, db_path: Path, interval_s: float = 0.005) -> None:
+        super().__init__("gate-use")
         self._lock_file = Path(f"{db_path}-writer.lock")
         self.interval_s = interval_s
         self._needle = ""
         self._busy = self._samples = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="gate-use", daemon=True)
 
     def __enter__(self) -> GateUse:
         try:
@@ -41,13 +40,6 @@ class GateUse:
         self._needle = f"{os.major(st.st_dev):02x}:{os.minor(st.st_dev):02x}:{st.st_ino} "
         self._thread.start()
         return self
-
-    def __exit__(
-        self, _t: type[BaseException] | None, _e: BaseException | None, _tb: TracebackType | None
-    ) -> None:
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join()
 
     def _run(self) -> None:
         while not self._stop.is_set():
